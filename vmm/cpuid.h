@@ -1,0 +1,34 @@
+/*
+ * CPUID for each vCPU, built from KVM_GET_SUPPORTED_CPUID: topology leaves
+ * (Intel 0x1/0x4/0xB/0x1F, AMD 0x8000_0001/0x8000_0008/0x8000_001D/0x8000_001E)
+ * that agree with one another and with the APIC ids mvmm puts in the MADT.
+ */
+#ifndef MVMM_CPUID_H
+#define MVMM_CPUID_H
+
+#include <stdint.h>
+#include <linux/kvm.h>
+
+struct cpu_topo {
+	unsigned sockets;
+	unsigned cores;		/* per socket */
+	unsigned threads;	/* per core */
+};
+
+struct cpu_place {
+	unsigned socket, core, thread;
+};
+
+/* Standard mapping of vCPU index to place: threads fastest, then cores. */
+struct cpu_place cpuid__place(const struct cpu_topo *t, unsigned vcpu);
+/* APIC id: socket | core | thread bit fields, each field as wide as its
+ * count needs (so APIC id == vCPU index when cores and threads are powers of
+ * two). */
+uint32_t cpuid__apic_id(const struct cpu_topo *t, struct cpu_place p);
+
+/* Build the CPUID table of one vCPU. *@out is malloc'd (free()).
+ * Returns 0 or -errno (-EINVAL for an inconsistent topology). */
+int cpuid__build(const struct kvm_cpuid2 *supported, const struct cpu_topo *t,
+		 struct cpu_place p, struct kvm_cpuid2 **out);
+
+#endif
