@@ -1,7 +1,8 @@
 /*
  * Bus seam: a registry of PIO or MMIO ranges. Registration rejects overlap;
  * a handler sees the offset into its own range, never the absolute address.
- * Lookups take a read lock so BARs can move while vCPUs run.
+ * Lookups take a read lock and dispatch outside it, so a handler may itself
+ * (un)register ranges, e.g. when the guest moves a BAR.
  */
 #ifndef MVMM_BUS_H
 #define MVMM_BUS_H

@@ -1,0 +1,133 @@
+/* Guest memory: RAM regions and bounds-checked gpa->hva translation. */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vmm/gmem.h"
+#include "vmm/layout.h"
+#include "vmm/util.h"
+
+unsigned gmem__plan(uint64_t mem_size, struct gmem_range out[2])
+{
+	uint64_t low = MIN(mem_size, LAYOUT_MMIO32);
+
+	out[0] = (struct gmem_range){ .gpa = 0, .size = low };
+	if (mem_size == low)
+		return 1;
+	out[1] = (struct gmem_range){ .gpa = LAYOUT_RAM_ABOVE_4G, .size = mem_size - low };
+	return 2;
+}
+
+void gmem__init(struct gmem *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+int gmem__add(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node)
+{
+	unsigned i;
+
+	if (!size || gpa + size < gpa || !hva)
+		return -EINVAL;
+	if (m->nr == GMEM_MAX_REGIONS)
+		return -ENOSPC;
+	for (i = 0; i < m->nr; i++) {
+		const struct gmem_region *r = &m->regions[i];
+
+		if (gpa < r->gpa + r->size && r->gpa < gpa + size)
+			return -EEXIST;
+	}
+	/* Keep regions sorted so lookups and e820 can walk them in order. */
+	for (i = m->nr; i > 0 && m->regions[i - 1].gpa > gpa; i--)
+		m->regions[i] = m->regions[i - 1];
+	m->regions[i] = (struct gmem_region){
+		.gpa = gpa, .size = size, .hva = hva, .guest_node = guest_node,
+	};
+	m->nr++;
+	return 0;
+}
+
+int gmem__map_anon(struct gmem *m, uint64_t gpa, uint64_t size, int guest_node)
+{
+	void *hva;
+	unsigned i;
+	int ret;
+
+	hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (hva == MAP_FAILED)
+		return -errno;
+	ret = gmem__add(m, gpa, size, hva, guest_node);
+	if (ret < 0)
+		goto err;
+	for (i = 0; i < m->nr; i++)
+		if (m->regions[i].hva == hva)
+			m->regions[i].owned = true;
+	return 0;
+err:
+	munmap(hva, size);
+	return ret;
+}
+
+void gmem__destroy(struct gmem *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nr; i++)
+		if (m->regions[i].owned)
+			munmap(m->regions[i].hva, m->regions[i].size);
+	m->nr = 0;
+}
+
+void *gmem__ptr(const struct gmem *m, uint64_t gpa, uint64_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nr; i++) {
+		const struct gmem_region *r = &m->regions[i];
+
+		if (gpa < r->gpa)
+			break;
+		/* Written so that no sum can overflow: gpa >= r->gpa here. */
+		if (gpa - r->gpa < r->size && len <= r->size - (gpa - r->gpa))
+			return (uint8_t *)r->hva + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
+int gmem__read(const struct gmem *m, uint64_t gpa, void *dst, uint64_t len)
+{
+	const void *p = gmem__ptr(m, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(dst, p, len);
+	return 0;
+}
+
+int gmem__write(const struct gmem *m, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *p = gmem__ptr(m, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(p, src, len);
+	return 0;
+}
+
+uint64_t gmem__total(const struct gmem *m)
+{
+	uint64_t sum = 0;
+	unsigned i;
+
+	for (i = 0; i < m->nr; i++)
+		sum += m->regions[i].size;
+	return sum;
+}
+
+uint64_t gmem__end(const struct gmem *m)
+{
+	if (!m->nr)
+		return 0;
+	return m->regions[m->nr - 1].gpa + m->regions[m->nr - 1].size;
+}

@@ -1,0 +1,34 @@
+/*
+ * How the guest ends: the hardware-reduced ACPI sleep control and reset
+ * registers (poweroff, reboot), the i8042 reset line (Linux's fallback), and
+ * a pvpanic port (QEMU0001) so a guest panic gets its own exit status.
+ */
+#ifndef MVMM_POWER_H
+#define MVMM_POWER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct aml;
+
+/* Values the FADT/DSDT advertise and the device decodes. */
+#define POWER_S5_TYPE		5	/* \_S5 SLP_TYP */
+#define POWER_RESET_VALUE	0x1	/* FADT RESET_VALUE */
+#define PVPANIC_PANICKED	(1u << 0)
+#define PVPANIC_CRASH_LOADED	(1u << 1)
+
+struct power {
+	struct vm *vm;
+};
+
+int power__init(struct power *p, struct vm *vm);
+/* DSDT fragment: \_S5 and the pvpanic device. */
+int power__dsdt(struct aml *a, void *opaque);
+
+/* Register models, exported for unit tests. */
+void power__pm_access(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write);
+void power__pvpanic_access(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write);
+void power__i8042_access(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write);
+
+#endif

@@ -1,0 +1,307 @@
+/* vCPU threads: setup, the KVM_RUN loop and exit dispatch. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/boot.h"
+#include "vmm/cpuid.h"
+#include "vmm/util.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+#define MSR_IA32_MISC_ENABLE		0x1a0
+#define MISC_ENABLE_FAST_STRING		(1ULL << 0)
+#define APIC_LVT_LINT0			0x350
+#define APIC_LVT_LINT1			0x360
+#define APIC_MODE_NMI			0x4
+#define APIC_MODE_EXTINT		0x7
+
+static int vcpu_ioctl(struct vcpu *v, unsigned long req, void *arg, const char *what)
+{
+	if (ioctl(v->fd, req, arg) < 0) {
+		int ret = -errno;
+
+		pr_err("vcpu%u: %s: %s", v->index, what, strerror(errno));
+		return ret;
+	}
+	return 0;
+}
+
+static int vcpu_set_cpuid(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct kvm_cpuid2 *cpuid;
+	int ret;
+
+	ret = cpuid__build(vm->supported_cpuid, &vm->topo, cpuid__place(&vm->topo, v->index),
+			   &cpuid);
+	if (ret < 0) {
+		pr_err("vcpu%u: cannot build CPUID: %s", v->index, strerror(-ret));
+		return ret;
+	}
+	ret = vcpu_ioctl(v, KVM_SET_CPUID2, cpuid, "KVM_SET_CPUID2");
+	free(cpuid);
+	return ret;
+}
+
+static int vcpu_set_msrs(struct vcpu *v)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[1];
+	} msrs = {
+		.hdr.nmsrs = 1,
+		.e[0] = { .index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING },
+	};
+
+	if (ioctl(v->fd, KVM_SET_MSRS, &msrs) != 1) {
+		pr_err("vcpu%u: KVM_SET_MSRS failed", v->index);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void lapic_set_lvt(struct kvm_lapic_state *l, unsigned reg, uint32_t mode)
+{
+	uint32_t *p = (uint32_t *)&l->regs[reg];
+
+	*p = (*p & ~0x700u) | (mode << 8);
+}
+
+/* Wire LINT0 to ExtINT and LINT1 to NMI, as firmware would (and the MADT says). */
+static int vcpu_setup_lapic(struct vcpu *v)
+{
+	struct kvm_lapic_state lapic;
+	int ret;
+
+	ret = vcpu_ioctl(v, KVM_GET_LAPIC, &lapic, "KVM_GET_LAPIC");
+	if (ret < 0)
+		return ret;
+	lapic_set_lvt(&lapic, APIC_LVT_LINT0, APIC_MODE_EXTINT);
+	lapic_set_lvt(&lapic, APIC_LVT_LINT1, APIC_MODE_NMI);
+	return vcpu_ioctl(v, KVM_SET_LAPIC, &lapic, "KVM_SET_LAPIC");
+}
+
+int vcpu__create(struct vcpu *v, struct vm *vm, unsigned index)
+{
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	v->fd = -1;
+	v->vm = vm;
+	v->index = index;
+	v->apic_id = cpuid__apic_id(&vm->topo, cpuid__place(&vm->topo, index));
+	/* On x86 the KVM vcpu id is the APIC id. */
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->apic_id);
+	if (v->fd < 0) {
+		ret = -errno;
+		pr_err("vcpu%u: KVM_CREATE_VCPU: %s", index, strerror(errno));
+		return ret;
+	}
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		ret = -errno;
+		v->run = NULL;
+		pr_err("vcpu%u: mmap kvm_run: %s", index, strerror(errno));
+		goto err;
+	}
+	ret = vcpu_set_cpuid(v);
+	if (ret < 0)
+		goto err;
+	ret = vcpu_set_msrs(v);
+	if (ret < 0)
+		goto err;
+	ret = vcpu_setup_lapic(v);
+	if (ret < 0)
+		goto err;
+	return 0;
+err:
+	vcpu__destroy(v);
+	return ret;
+}
+
+int vcpu__setup_boot(struct vcpu *v, const struct boot_info *bi)
+{
+	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int ret;
+
+	ret = vcpu_ioctl(v, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
+	if (ret < 0)
+		return ret;
+	boot__setup_sregs(bi, &sregs);
+	ret = vcpu_ioctl(v, KVM_SET_SREGS, &sregs, "KVM_SET_SREGS");
+	if (ret < 0)
+		return ret;
+	memset(&regs, 0, sizeof(regs));
+	boot__setup_regs(bi, &regs);
+	ret = vcpu_ioctl(v, KVM_SET_REGS, &regs, "KVM_SET_REGS");
+	if (ret < 0)
+		return ret;
+	return vcpu_ioctl(v, KVM_SET_FPU, &fpu, "KVM_SET_FPU");
+}
+
+static void vcpu_stop(struct vcpu *v, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void vcpu_stop(struct vcpu *v, int status, const char *fmt, ...)
+{
+	char reason[160];
+	int n;
+	va_list ap;
+
+	n = snprintf(reason, sizeof(reason), "vcpu%u: ", v->index);
+	va_start(ap, fmt);
+	vsnprintf(reason + n, sizeof(reason) - n, fmt, ap);
+	va_end(ap);
+	vm__request_stop(v->vm, status, reason);
+}
+
+static void vcpu_handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	uint32_t i;
+
+	/* String I/O (rep ins/outs) arrives as @count back-to-back items. */
+	for (i = 0; i < run->io.count; i++, data += run->io.size) {
+		if (bus__access(&v->vm->pio, run->io.port, data, run->io.size, is_write) < 0 &&
+		    !is_write)
+			memset(data, 0xff, run->io.size);
+	}
+}
+
+static void vcpu_handle_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	if (run->mmio.len > sizeof(run->mmio.data))
+		return;
+	if (bus__access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+			run->mmio.is_write) < 0 && !run->mmio.is_write)
+		memset(run->mmio.data, 0xff, run->mmio.len);
+}
+
+static void vcpu_handle_system_event(struct vcpu *v)
+{
+	switch (v->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		vm__request_stop(v->vm, VM_EXIT_POWEROFF, NULL);
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		vcpu_stop(v, VM_EXIT_REBOOT, "guest requested a reset");
+		break;
+	case KVM_SYSTEM_EVENT_CRASH:
+		vcpu_stop(v, VM_EXIT_PANIC, "guest crashed");
+		break;
+	default:
+		vcpu_stop(v, VM_EXIT_KVM_ERROR, "unknown system event %u",
+			  v->run->system_event.type);
+	}
+}
+
+/* Returns false when the loop must end. */
+static bool vcpu_handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		vcpu_handle_io(v);
+		return true;
+	case KVM_EXIT_MMIO:
+		vcpu_handle_mmio(v);
+		return true;
+	case KVM_EXIT_INTR:
+	case KVM_EXIT_HLT:	/* only without an in-kernel LAPIC; just re-enter */
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		vcpu_stop(v, VM_EXIT_TRIPLE_FAULT, "triple fault (KVM_EXIT_SHUTDOWN)");
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vcpu_handle_system_event(v);
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vcpu_stop(v, VM_EXIT_KVM_ERROR, "KVM internal error, suberror %u",
+			  run->internal.suberror);
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		vcpu_stop(v, VM_EXIT_KVM_ERROR, "VM entry failed, reason 0x%llx",
+			  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return false;
+	default:
+		vcpu_stop(v, VM_EXIT_KVM_ERROR, "unexpected KVM exit reason %u", run->exit_reason);
+		return false;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+
+	while (!atomic_load(&vm->stopping)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				/* A kick: the loop condition decides. */
+				v->run->immediate_exit = 0;
+				continue;
+			}
+			vcpu_stop(v, VM_EXIT_KVM_ERROR, "KVM_RUN: %s", strerror(errno));
+			break;
+		}
+		if (!vcpu_handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+int vcpu__start(struct vcpu *v)
+{
+	char name[16];
+	int ret;
+
+	ret = -pthread_create(&v->thread, NULL, vcpu_thread, v);
+	if (ret < 0) {
+		pr_err("vcpu%u: pthread_create: %s", v->index, strerror(-ret));
+		return ret;
+	}
+	v->started = true;
+	snprintf(name, sizeof(name), "vcpu%u", v->index);
+	pthread_setname_np(v->thread, name);
+	return 0;
+}
+
+void vcpu__kick(struct vcpu *v)
+{
+	if (!v->started)
+		return;
+	/* Set before signalling: if the thread is about to enter KVM_RUN, the
+	 * flag makes it return at once; if it is inside, the signal does. */
+	v->run->immediate_exit = 1;
+	pthread_kill(v->thread, SIG_VCPU_KICK);
+}
+
+void vcpu__join(struct vcpu *v)
+{
+	if (v->started)
+		pthread_join(v->thread, NULL);
+	v->started = false;
+}
+
+void vcpu__destroy(struct vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, v->vm->run_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	v->run = NULL;
+	v->fd = -1;
+}

@@ -1,0 +1,228 @@
+/* VM creation: KVM capabilities, in-kernel irqchip, guest RAM slots. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vmm/config.h"
+#include "vmm/layout.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
+
+#define KVM_CPUID_MAX_ENTRIES 256
+
+static const struct {
+	int cap;
+	const char *name;
+} required_caps[] = {
+	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
+	{ KVM_CAP_SET_IDENTITY_MAP_ADDR, "KVM_CAP_SET_IDENTITY_MAP_ADDR" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+	{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
+	{ KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE" },
+};
+
+static int vm_check_caps(struct vm *vm)
+{
+	int max_vcpus;
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(required_caps); i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+			pr_err("/dev/kvm lacks %s, which mvmm needs", required_caps[i].name);
+			return -ENOTSUP;
+		}
+	}
+	max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (max_vcpus <= 0)
+		max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (max_vcpus > 0 && vm->nr_vcpus > (unsigned)max_vcpus) {
+		pr_err("%u vCPUs requested, this KVM allows at most %d", vm->nr_vcpus, max_vcpus);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int vm_get_supported_cpuid(struct vm *vm)
+{
+	struct kvm_cpuid2 *c;
+
+	c = calloc(1, sizeof(*c) + KVM_CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
+	if (!c)
+		return -ENOMEM;
+	c->nent = KVM_CPUID_MAX_ENTRIES;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		int ret = -errno;
+
+		pr_err("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		free(c);
+		return ret;
+	}
+	vm->supported_cpuid = c;
+	return 0;
+}
+
+static int vm_map_ram(struct vm *vm)
+{
+	struct gmem_range ranges[2];
+	unsigned i, n;
+	int ret;
+
+	n = gmem__plan(vm->cfg->memory, ranges);
+	for (i = 0; i < n; i++) {
+		ret = gmem__map_anon(&vm->mem, ranges[i].gpa, ranges[i].size, 0);
+		if (ret < 0) {
+			pr_err("cannot map %llu MiB of guest RAM: %s",
+			       (unsigned long long)(ranges[i].size >> 20), strerror(-ret));
+			return ret;
+		}
+	}
+	for (i = 0; i < vm->mem.nr; i++) {
+		const struct gmem_region *r = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region slot = {
+			.slot = i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uintptr_t)r->hva,
+		};
+
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+			ret = -errno;
+			pr_err("KVM_SET_USER_MEMORY_REGION slot %u: %s", i, strerror(errno));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Each step names itself on failure, so the one-line error says what broke. */
+static int vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg, const char *what)
+{
+	if (ioctl(vm->vm_fd, req, arg) < 0) {
+		int ret = -errno;
+
+		pr_err("%s: %s", what, strerror(errno));
+		return ret;
+	}
+	return 0;
+}
+
+int vm__create(struct vm *vm, const struct vm_config *cfg)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t identity = LAYOUT_KVM_IDENTITY;
+	int ret, version;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->nr_vcpus = cfg->cpus;
+	vm->topo = (struct cpu_topo){ cfg->sockets, cfg->cores, cfg->threads };
+	vm->main_thread = pthread_self();
+	atomic_init(&vm->stopping, false);
+	atomic_init(&vm->exit_status, -1);
+	gmem__init(&vm->mem);
+	ret = bus__init(&vm->pio);
+	if (ret < 0)
+		return ret;
+	ret = bus__init(&vm->mmio);
+	if (ret < 0)
+		goto err_pio;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		ret = -errno;
+		pr_err("cannot open /dev/kvm: %s", strerror(errno));
+		goto err;
+	}
+	version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		pr_err("KVM API version %d, expected %d", version, KVM_API_VERSION);
+		ret = -ENOTSUP;
+		goto err;
+	}
+	ret = vm_check_caps(vm);
+	if (ret < 0)
+		goto err;
+	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_size <= 0) {
+		ret = -errno;
+		pr_err("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		goto err;
+	}
+	ret = vm_get_supported_cpuid(vm);
+	if (ret < 0)
+		goto err;
+
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		ret = -errno;
+		pr_err("KVM_CREATE_VM: %s", strerror(errno));
+		goto err;
+	}
+	/* Intel VMX needs these two pages for real mode; AMD ignores them. */
+	ret = vm_ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, (unsigned long)&identity,
+		       "KVM_SET_IDENTITY_MAP_ADDR");
+	if (ret < 0)
+		goto err;
+	ret = vm_ioctl(vm, KVM_SET_TSS_ADDR, LAYOUT_KVM_TSS, "KVM_SET_TSS_ADDR");
+	if (ret < 0)
+		goto err;
+	ret = vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP");
+	if (ret < 0)
+		goto err;
+	ret = vm_ioctl(vm, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2");
+	if (ret < 0)
+		goto err;
+	ret = vm_map_ram(vm);
+	if (ret < 0)
+		goto err;
+	return 0;
+err:
+	vm__destroy(vm);
+	return ret;
+err_pio:
+	bus__destroy(&vm->pio);
+	return ret;
+}
+
+void vm__destroy(struct vm *vm)
+{
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->vm_fd = vm->kvm_fd = -1;
+	gmem__destroy(&vm->mem);
+	free(vm->supported_cpuid);
+	vm->supported_cpuid = NULL;
+	bus__destroy(&vm->mmio);
+	bus__destroy(&vm->pio);
+}
+
+void vm__request_stop(struct vm *vm, int status, const char *reason)
+{
+	int running = -1;
+
+	if (!atomic_compare_exchange_strong(&vm->exit_status, &running, status))
+		return;
+	if (reason)
+		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s", reason);
+	atomic_store(&vm->stopping, true);
+	pthread_kill(vm->main_thread, SIG_VM_STOP);
+}
+
+int vm__irq_line(struct vm *vm, uint32_t gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * The VM object: KVM file descriptors, guest memory, the two buses, vCPUs,
+ * and the stop protocol. One instance per process, owned by main() — never a
+ * global.
+ */
+#ifndef MVMM_VM_H
+#define MVMM_VM_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "vmm/bus.h"
+#include "vmm/cpuid.h"
+#include "vmm/gmem.h"
+
+struct vm_config;
+struct vcpu;
+
+/* Process exit statuses (README "Exit statuses"). */
+enum vm_exit {
+	VM_EXIT_POWEROFF = 0,
+	VM_EXIT_ERROR = 1,		/* bad config, setup or host failure */
+	VM_EXIT_USAGE = 2,		/* bad command line */
+	VM_EXIT_REBOOT = 3,		/* guest asked for a reset */
+	VM_EXIT_PANIC = 4,		/* guest reported a panic (pvpanic) */
+	VM_EXIT_TRIPLE_FAULT = 5,	/* KVM_EXIT_SHUTDOWN */
+	VM_EXIT_KVM_ERROR = 6,		/* internal error, failed entry, bad exit */
+	VM_EXIT_SIGNAL_BASE = 128,	/* + signal number */
+};
+
+/* Signals: vCPU kick (interrupts KVM_RUN) and "a stop was requested". */
+#define SIG_VCPU_KICK	(SIGRTMIN + 0)
+#define SIG_VM_STOP	(SIGRTMIN + 1)
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	int run_size;			/* KVM_GET_VCPU_MMAP_SIZE */
+	struct kvm_cpuid2 *supported_cpuid;
+	struct gmem mem;
+	struct bus pio;
+	struct bus mmio;
+	struct cpu_topo topo;
+	unsigned nr_vcpus;
+	struct vcpu *vcpus;
+	pthread_t main_thread;
+	atomic_bool stopping;
+	atomic_int exit_status;		/* -1 while running */
+	char stop_reason[160];
+};
+
+/* Open /dev/kvm, check every capability mvmm relies on (error names the
+ * missing one), create the VM with its in-kernel irqchip and map guest RAM. */
+int vm__create(struct vm *vm, const struct vm_config *cfg);
+void vm__destroy(struct vm *vm);
+
+/* Ask the VM to stop with @status; the first request wins. Safe from any
+ * thread. @reason (may be NULL) is printed once by main for non-zero statuses. */
+void vm__request_stop(struct vm *vm, int status, const char *reason);
+
+/* Drive an interrupt line of the in-kernel PIC/IOAPIC. */
+int vm__irq_line(struct vm *vm, uint32_t gsi, int level);
+
+#endif
