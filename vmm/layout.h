@@ -4,12 +4,14 @@
  *
  *   0x0000_0000  real-mode IVT/BDA (RAM, untouched)
  *   0x0000_0500  GDT used for the 64-bit / PVH entry
+ *   0x0000_6ff0  boot stack top (both entry paths switch stacks at once)
  *   0x0000_7000  zero page (struct boot_params) or PVH hvm_start_info
  *   0x0000_9000  boot page tables: PML4, PDPT, 4 x PD (identity map of 4 GiB)
  *   0x0002_0000  kernel command line
  *   0x0009_fc00  end of low RAM (EBDA and legacy holes above are reserved)
  *   0x000e_0000  ACPI tables, RSDP first (reserved; Linux also scans here)
- *   0x0010_0000  start of high RAM (bzImage goes to its pref_address)
+ *   0x0010_0000  start of high RAM
+ *   0x0100_0000  bzImage at its pref_address (16 MiB fallback if below 1 MiB)
  *   ...          initrd, at the top of RAM below 3 GiB
  *   0xc000_0000  32-bit PCI MMIO window           } the "32-bit hole":
  *   0xe000_0000  PCIe ECAM (256 buses x 1 MiB)     } no RAM between
@@ -23,6 +25,7 @@
 #define MVMM_LAYOUT_H
 
 #define LAYOUT_GDT		0x500ULL
+#define LAYOUT_BOOT_STACK	0x6ff0ULL
 #define LAYOUT_ZERO_PAGE	0x7000ULL	/* boot_params / hvm_start_info */
 #define LAYOUT_PVH_MEMMAP	0x8000ULL	/* hvm_memmap_table_entry[] */
 #define LAYOUT_PVH_MODLIST	0x8c00ULL	/* hvm_modlist_entry (initrd) */
@@ -35,6 +38,7 @@
 #define LAYOUT_ACPI		0xe0000ULL	/* RSDP, then the other tables */
 #define LAYOUT_ACPI_SIZE	0x20000ULL
 #define LAYOUT_HIGHMEM		0x100000ULL
+#define LAYOUT_KERNEL_MIN	0x1000000ULL	/* the kernel's LOAD_PHYSICAL_ADDR */
 #define LAYOUT_MMIO32		0xc0000000ULL	/* start of the 32-bit hole */
 #define LAYOUT_MMIO32_SIZE	0x20000000ULL
 #define LAYOUT_ECAM		0xe0000000ULL

@@ -77,7 +77,7 @@ static int machine_acpi(struct machine *m)
 		.ioapic_addr = LAYOUT_IOAPIC,
 		.ioapic_id = 0,
 		.pm_port = LAYOUT_PORT_ACPI_PM,
-		.reset_value = POWER_RESET_VALUE,
+		.reset_value = ACPI_RESET_VALUE,
 		.dsdt_parts = parts,
 		.nr_dsdt_parts = ARRAY_SIZE(parts),
 	};

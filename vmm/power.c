@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "vmm/acpi.h"
+#include "vmm/aml.h"
 #include "vmm/layout.h"
 #include "vmm/power.h"
 #include "vmm/util.h"
@@ -10,10 +12,6 @@
 /* ACPI 6: SLEEP_CONTROL_REG holds SLP_TYPx in bits 2-4 and SLP_EN in bit 5. */
 #define SLP_TYP_SHIFT		2
 #define SLP_TYP_MASK		0x1c
-#define SLP_EN			0x20
-#define PM_SLEEP_CONTROL	0
-#define PM_SLEEP_STATUS		1
-#define PM_RESET		2
 #define I8042_CMD_RESET		0xfe
 #define I8042_COMMAND		4	/* port 0x64 */
 
@@ -27,13 +25,13 @@ void power__pm_access(void *opaque, uint64_t offset, void *data, uint32_t len, b
 		memset(data, 0, len);
 		return;
 	}
-	if (offset == PM_SLEEP_CONTROL && (v & SLP_EN)) {
+	if (offset == ACPI_PM_SLEEP_CONTROL && (v & ACPI_SLP_EN)) {
 		unsigned type = (v & SLP_TYP_MASK) >> SLP_TYP_SHIFT;
 
-		if (type == POWER_S5_TYPE)
+		if (type == ACPI_SLP_TYP_S5)
 			vm__request_stop(p->vm, VM_EXIT_POWEROFF, NULL);
 		/* Other sleep states are not offered in the DSDT; ignore them. */
-	} else if (offset == PM_RESET && v == POWER_RESET_VALUE) {
+	} else if (offset == ACPI_PM_RESET && v == ACPI_RESET_VALUE) {
 		vm__request_stop(p->vm, VM_EXIT_REBOOT, "guest requested a reset (ACPI)");
 	}
 }
@@ -90,4 +88,23 @@ int power__init(struct power *p, struct vm *vm)
 err:
 	pr_err("cannot register the power devices: %s", strerror(-ret));
 	return ret;
+}
+
+/* pvpanic as QEMU describes it; Linux's pvpanic-mmio driver binds QEMU0001
+ * with an I/O resource. (\_S5 comes with the FADT in acpi.c.) */
+int power__dsdt(struct aml *a, void *opaque)
+{
+	(void)opaque;
+	aml__scope_begin(a, "\\_SB");
+	aml__device_begin(a, "PEVT");
+	aml__name(a, "_HID");
+	aml__string(a, "QEMU0001");
+	aml__name(a, "_CRS");
+	aml__resource_begin(a);
+	aml__io(a, LAYOUT_PORT_PVPANIC, LAYOUT_PORT_PVPANIC, 1, 1);
+	aml__end(a);
+	aml__name_int(a, "_STA", 0xf);
+	aml__end(a);
+	aml__end(a);
+	return aml__error(a);
 }

@@ -12,9 +12,6 @@
 struct vm;
 struct aml;
 
-/* Values the FADT/DSDT advertise and the device decodes. */
-#define POWER_S5_TYPE		5	/* \_S5 SLP_TYP */
-#define POWER_RESET_VALUE	0x1	/* FADT RESET_VALUE */
 #define PVPANIC_PANICKED	(1u << 0)
 #define PVPANIC_CRASH_LOADED	(1u << 1)
 
@@ -23,7 +20,7 @@ struct power {
 };
 
 int power__init(struct power *p, struct vm *vm);
-/* DSDT fragment: \_S5 and the pvpanic device. */
+/* DSDT fragment: the pvpanic device (\_S5 comes with the FADT in acpi.c). */
 int power__dsdt(struct aml *a, void *opaque);
 
 /* Register models, exported for unit tests. */

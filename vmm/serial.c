@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmm/aml.h"
 #include "vmm/layout.h"
 #include "vmm/serial.h"
 #include "vmm/util.h"
@@ -330,4 +331,24 @@ void serial__stop(struct serial *s)
 		close(s->stop_pipe[1]);
 	}
 	s->stop_pipe[0] = s->stop_pipe[1] = -1;
+}
+
+/* Lets Linux's PNP layer claim the port too, as on a PC with firmware. */
+int serial__dsdt(struct aml *a, void *opaque)
+{
+	struct serial *s = opaque;
+
+	aml__scope_begin(a, "\\_SB");
+	aml__device_begin(a, "COM1");
+	aml__name(a, "_HID");
+	aml__eisaid(a, "PNP0501");
+	aml__name_int(a, "_UID", 1);
+	aml__name(a, "_CRS");
+	aml__resource_begin(a);
+	aml__io(a, s->port, s->port, 1, 8);
+	aml__irq_noflags(a, s->gsi);
+	aml__end(a);
+	aml__end(a);
+	aml__end(a);
+	return aml__error(a);
 }

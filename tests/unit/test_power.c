@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "vmm/acpi.h"
 #include "vmm/power.h"
 #include "vmm/vm.h"
 
@@ -51,15 +52,15 @@ static void test_poweroff(void **state)
 	(void)state;
 	/* SLP_EN without S5 type, and S5 type without SLP_EN: no stop. */
 	wr8(power__pm_access, &p, 0, 0x20 | (3 << 2));
-	wr8(power__pm_access, &p, 0, POWER_S5_TYPE << 2);
+	wr8(power__pm_access, &p, 0, ACPI_SLP_TYP_S5 << 2);
 	assert_int_equal(atomic_load(&vm->exit_status), -1);
 	/* Exactly what Linux's acpi_hw_extended_sleep writes for S5. */
-	wr8(power__pm_access, &p, 0, 0x20 | (POWER_S5_TYPE << 2));
+	wr8(power__pm_access, &p, 0, ACPI_SLEEP_CTL_S5);
 	assert_int_equal(atomic_load(&vm->exit_status), VM_EXIT_POWEROFF);
 	assert_true(atomic_load(&vm->stopping));
 	drain_stop_signal();
 	/* First request wins. */
-	wr8(power__pm_access, &p, 2, POWER_RESET_VALUE);
+	wr8(power__pm_access, &p, 2, ACPI_RESET_VALUE);
 	assert_int_equal(atomic_load(&vm->exit_status), VM_EXIT_POWEROFF);
 	free(vm);
 }
@@ -75,7 +76,7 @@ static void test_reboot(void **state)
 	assert_int_equal(atomic_load(&vm->exit_status), -1);
 	power__pm_access(&p, 1, &v, 1, false);
 	assert_int_equal(v, 0);
-	wr8(power__pm_access, &p, 2, POWER_RESET_VALUE);
+	wr8(power__pm_access, &p, 2, ACPI_RESET_VALUE);
 	assert_int_equal(atomic_load(&vm->exit_status), VM_EXIT_REBOOT);
 	assert_non_null(strstr(vm->stop_reason, "reset"));
 	drain_stop_signal();

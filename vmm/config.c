@@ -1,0 +1,820 @@
+/*
+ * Config loading: the INI contract of DESIGN.md on top of libinih.
+ *
+ * libinih does the lexing. A reader of our own hands it one physical line at
+ * a time, so we always know the line number (Debian's libinih is built
+ * without INI_HANDLER_LINENO), and it sees every section header, which
+ * libinih does not report (no INI_CALL_HANDLER_ON_NEW_SECTION): that is how
+ * empty, unknown and repeated sections are caught. Sections and keys are
+ * tables: a section is a name, an open() returning the object its keys fill,
+ * and a key table; a key is a name, a setter and the offsets of its field and
+ * of the line it was set on (a nonzero line means set: a duplicate). Adding a
+ * section is a struct, an open() and a table entry.
+ *
+ * The first error stops parsing; it is the one reported.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/config.h"
+#include "vmm/util.h"
+
+#define CONFIG_MAX_FILE	(1U << 20)	/* a machine description, not a data file */
+#define NAME_MAX_LEN	63
+#define SHOW_VALUE	80	/* chars of a value quoted in a message */
+#define SHOW_FILE	200
+#define SHOW_LEN(n)	((n) * 4 + 4)	/* worst case: all escaped, plus "..." */
+#define NO_LINE		SIZE_MAX	/* key without a field: always rejected */
+
+struct cfg_parser;
+struct cfg_key;
+
+typedef int (*cfg_setter)(struct cfg_parser *p, const struct cfg_key *k, void *obj,
+			  const char *v);
+
+struct cfg_key {
+	const char *name;
+	cfg_setter set;
+	size_t off;		/* value field in the section object */
+	size_t line_off;	/* its 'unsigned' line field, or NO_LINE */
+	uint64_t min, max, align;	/* numbers and sizes */
+};
+
+struct cfg_section {
+	const char *name;	/* "machine"; a family of sections ends in '.': "numa." */
+	/* The object this section's keys fill. @id is what follows the '.' of
+	 * a family, "" for a singleton. Returns NULL after reporting an error;
+	 * families reject their own repeated ids, singletons are checked here. */
+	void *(*open)(struct cfg_parser *p, const char *id);
+	const struct cfg_key *keys;
+	size_t nkeys;
+};
+
+enum { SEC_MACHINE, SEC__COUNT };
+
+struct cfg_parser {
+	struct vm_config *cfg;
+	const char *dir;		/* of the config file; NULL: it has none */
+	const char *buf;		/* the whole file */
+	size_t len, pos;
+	unsigned lineno;		/* physical line last handed to libinih */
+	const struct cfg_section *sec;	/* NULL before the first header */
+	void *obj;
+	char sec_name[64];		/* header as written, for messages */
+	unsigned first_line[SEC__COUNT];	/* singletons: line of the header */
+	unsigned err_line;		/* 0: no error yet */
+	int err;
+	char *errbuf;
+	size_t errlen;
+};
+
+/* @v quoted for a message: at most @max chars, the rest cut to "...", and
+ * non-printable bytes escaped, so that one error stays one line. */
+static const char *show(char *out, size_t outlen, const char *v, size_t max)
+{
+	size_t o = 0, i;
+
+	for (i = 0; v[i] && o + 8 < outlen; i++) {
+		unsigned char c = v[i];
+
+		if (i == max) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f)
+			out[o++] = c;
+		else
+			o += snprintf(out + o, outlen - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+#define SHOW(buf, v)	show(buf, sizeof(buf), v, SHOW_VALUE)
+
+/* snprintf that takes a NULL buffer (callers may not want the message) and
+ * that gcc does not second-guess: cutting a long message is intended. */
+static void bprintf(char *out, size_t outlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void bprintf(char *out, size_t outlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!out || !outlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(out, outlen, fmt, ap);
+	va_end(ap);
+}
+
+/* "FILE:LINE: <msg>"; only the first error of a parse is kept. */
+static int perr(struct cfg_parser *p, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int perr(struct cfg_parser *p, unsigned line, const char *fmt, ...)
+{
+	char file[SHOW_LEN(SHOW_FILE)], msg[CONFIG_ERR_LEN];
+	va_list ap;
+
+	if (p->err_line)
+		return p->err;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	bprintf(p->errbuf, p->errlen, "%s:%u: %s",
+		show(file, sizeof(file), p->cfg->file, SHOW_FILE), line, msg);
+	p->err_line = line;
+	p->err = -EINVAL;
+	return p->err;
+}
+
+/* "FILE:LINE: [section] key: expected <what>, got '<v>'" */
+static int expected(struct cfg_parser *p, const struct cfg_key *k, const char *v,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int expected(struct cfg_parser *p, const struct cfg_key *k, const char *v,
+		    const char *fmt, ...)
+{
+	char what[160], val[SHOW_LEN(SHOW_VALUE)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return perr(p, p->lineno, "[%s] %s: expected %s, got '%s'", p->sec_name, k->name,
+		    what, SHOW(val, v));
+}
+
+/* Text of line @n of the file, for syntax errors. */
+static const char *line_text(const struct cfg_parser *p, unsigned n, char *out, size_t outlen)
+{
+	const char *s = p->buf, *end = p->buf + p->len, *nl;
+	char line[SHOW_VALUE + 2];
+	size_t len;
+
+	for (; n > 1 && s < end; n--) {
+		nl = memchr(s, '\n', end - s);
+		s = nl ? nl + 1 : end;
+	}
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	nl = memchr(s, '\n', end - s);
+	len = (nl ? nl : end) - s;
+	if (len && s[len - 1] == '\r')
+		len--;
+	/* One char more than shown, so that show() marks the cut. */
+	len = MIN(len, sizeof(line) - 1);
+	memcpy(line, s, len);
+	line[len] = '\0';
+	return show(out, outlen, line, SHOW_VALUE);
+}
+
+static int syntax_error(struct cfg_parser *p, unsigned line)
+{
+	char text[SHOW_LEN(SHOW_VALUE)];
+
+	return perr(p, line, "expected '[section]' or 'key = value', got '%s'",
+		    line_text(p, line, text, sizeof(text)));
+}
+
+static void *field(void *obj, size_t off)
+{
+	return (char *)obj + off;
+}
+
+/* "1T", "128M", "4K" or plain bytes, whichever is exact. */
+static const char *fmt_size(char *out, size_t outlen, uint64_t n)
+{
+	static const char units[] = "TGMK";
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned shift = 10 * (4 - i);
+
+		if (n && !(n & ((1ULL << shift) - 1))) {
+			snprintf(out, outlen, "%" PRIu64 "%c", n >> shift, units[i]);
+			return out;
+		}
+	}
+	snprintf(out, outlen, "%" PRIu64, n);
+	return out;
+}
+
+/* Setters: parse @v into the field at k->off of @obj, or report. */
+
+static int set_unsigned(struct cfg_parser *p, const struct cfg_key *k, void *obj,
+			const char *v)
+{
+	uint64_t n;
+
+	if (config__parse_uint(v, k->max, &n) < 0 || n < k->min)
+		return expected(p, k, v, "a number between %" PRIu64 " and %" PRIu64,
+				k->min, k->max);
+	*(unsigned *)field(obj, k->off) = n;
+	return 0;
+}
+
+static int set_size(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
+{
+	char lo[24], hi[24];
+	uint64_t n;
+	int r;
+
+	r = config__parse_size(v, &n);
+	if (r == -EINVAL)
+		return expected(p, k, v, "a size like 512M or 8G");
+	if (r < 0 || n < k->min || n > k->max)
+		return expected(p, k, v, "a size between %s and %s",
+				fmt_size(lo, sizeof(lo), k->min), fmt_size(hi, sizeof(hi), k->max));
+	if (k->align && n % k->align)
+		return expected(p, k, v, "a multiple of %s", fmt_size(lo, sizeof(lo), k->align));
+	*(uint64_t *)field(obj, k->off) = n;
+	return 0;
+}
+
+static int replace_string(struct cfg_parser *p, char **dst, char *s)
+{
+	if (!s) {
+		perr(p, p->lineno, "out of memory");
+		return p->err = -ENOMEM;
+	}
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int set_string(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
+{
+	return replace_string(p, field(obj, k->off), strdup(v));
+}
+
+static bool valid_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+static int set_name(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
+{
+	size_t i, len = strlen(v);
+
+	for (i = 0; i < len && valid_name_char(v[i]); i++)
+		;
+	if (!len || len > NAME_MAX_LEN || i < len)
+		return expected(p, k, v, "1 to %d characters of A-Z a-z 0-9 . _ -", NAME_MAX_LEN);
+	return set_string(p, k, obj, v);
+}
+
+/* Relative paths are relative to the config file, not to mvmm's cwd. */
+static int set_path(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
+{
+	char *path;
+
+	if (!*v)
+		return expected(p, k, v, "a path");
+	if (v[0] == '/' || !p->dir)
+		path = strdup(v);
+	else if (asprintf(&path, "%s%s%s", p->dir,
+			  p->dir[strlen(p->dir) - 1] == '/' ? "" : "/", v) < 0)
+		path = NULL;
+	return replace_string(p, field(obj, k->off), path);
+}
+
+static int set_unsupported(struct cfg_parser *p, const struct cfg_key *k, void *obj,
+			   const char *v)
+{
+	(void)obj;
+	(void)v;
+	return perr(p, p->lineno, "[%s] %s: not supported yet", p->sec_name, k->name);
+}
+
+/* [machine] */
+
+#define MKEY(key, setter, fld, ...) {						\
+	.name = key, .set = setter, .off = offsetof(struct vm_config, fld),	\
+	.line_off = offsetof(struct vm_config, line.fld), __VA_ARGS__ }
+/* In the INI contract, implemented by later issues. */
+#define LATER(key) { .name = key, .set = set_unsupported, .line_off = NO_LINE }
+
+static const struct cfg_key machine_keys[] = {
+	MKEY("name", set_name, name),
+	MKEY("cpus", set_unsigned, cpus, .min = 1, .max = CONFIG_MAX_VCPUS),
+	MKEY("sockets", set_unsigned, sockets, .min = 1, .max = CONFIG_MAX_VCPUS),
+	MKEY("cores", set_unsigned, cores, .min = 1, .max = CONFIG_MAX_VCPUS),
+	MKEY("threads", set_unsigned, threads, .min = 1, .max = CONFIG_MAX_VCPUS),
+	MKEY("memory", set_size, memory, .min = CONFIG_MIN_MEMORY, .max = CONFIG_MAX_MEMORY,
+	     .align = SZ_1M),
+	MKEY("kernel", set_path, kernel),
+	MKEY("initrd", set_path, initrd),
+	MKEY("cmdline", set_string, cmdline),
+	LATER("hugepages"),
+	LATER("mem_path"),
+	LATER("shared"),
+	LATER("emulator_cpus"),
+};
+
+static void *machine_open(struct cfg_parser *p, const char *id)
+{
+	(void)id;
+	return p->cfg;
+}
+
+static const struct cfg_section sections[SEC__COUNT] = {
+	[SEC_MACHINE] = { "machine", machine_open, machine_keys, ARRAY_SIZE(machine_keys) },
+};
+
+/* A "[...]" line, seen by the reader before libinih gets it. */
+static int section_start(struct cfg_parser *p, char *line)
+{
+	char name[SHOW_LEN(SHOW_VALUE)];
+	const struct cfg_section *s;
+	char *start, *end, *rest, saved;
+	const char *id = NULL;
+	size_t n;
+	unsigned i;
+
+	end = strchr(line, ']');
+	if (!end)
+		return syntax_error(p, p->lineno);
+	for (rest = end + 1; *rest == ' ' || *rest == '\t' || *rest == '\r'; rest++)
+		;
+	if (*rest != '\n' && *rest != ';')
+		return syntax_error(p, p->lineno);
+	for (start = line + 1; *start == ' ' || *start == '\t'; start++)
+		;
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	n = end - start;
+
+	for (i = 0; i < SEC__COUNT; i++) {
+		size_t len = strlen(sections[i].name);
+
+		if (sections[i].name[len - 1] == '.') {
+			if (n > len && !strncmp(start, sections[i].name, len))
+				break;
+		} else if (n == len && !strncmp(start, sections[i].name, len)) {
+			break;
+		}
+	}
+	saved = *end;	/* cut the name out of the line libinih gets next */
+	*end = '\0';
+	if (i == SEC__COUNT) {
+		perr(p, p->lineno, "unknown section [%s]", SHOW(name, start));
+		goto out;
+	}
+	s = &sections[i];
+	if (s->name[strlen(s->name) - 1] == '.') {
+		id = start + strlen(s->name);
+	} else {
+		if (p->first_line[i]) {
+			perr(p, p->lineno, "repeated section [%s] (first at line %u)", s->name,
+			     p->first_line[i]);
+			goto out;
+		}
+		p->first_line[i] = p->lineno;
+		id = "";
+	}
+	bprintf(p->sec_name, sizeof(p->sec_name), "%s", start);
+	p->obj = s->open(p, id);
+	p->sec = p->obj ? s : NULL;
+out:
+	*end = saved;
+	return p->err_line ? p->err : 0;
+}
+
+/*
+ * libinih reader: one physical line per call, so that libinih's line count
+ * is ours. Returning NULL ends the parse, which is how the first error stops
+ * it. Leading blanks are dropped because libinih would take an indented line
+ * for the continuation of the previous value, which nobody expects here.
+ */
+static char *next_line(char *str, int num, void *stream)
+{
+	struct cfg_parser *p = stream;
+	const char *s, *end, *nl;
+	size_t n;
+
+	if (p->err_line || p->pos >= p->len)
+		return NULL;
+	s = p->buf + p->pos;
+	nl = memchr(s, '\n', p->len - p->pos);
+	end = nl ? nl : p->buf + p->len;
+	p->pos = end - p->buf + (nl != NULL);
+	p->lineno++;
+
+	if (memchr(s, '\0', end - s)) {
+		perr(p, p->lineno, "unexpected NUL byte (not a text file?)");
+		return NULL;
+	}
+	if (p->lineno == 1 && end - s >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
+		s += 3;	/* UTF-8 BOM */
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (end > s && end[-1] == '\r')
+		end--;
+	n = end - s;
+	/* libinih's line buffer is fixed (200 bytes in Debian's build). */
+	if (num < 2 || n > (size_t)num - 2) {
+		perr(p, p->lineno, "line too long (more than %d characters)", num - 2);
+		return NULL;
+	}
+	memcpy(str, s, n);
+	str[n] = '\n';
+	str[n + 1] = '\0';
+	if (str[0] == '[' && section_start(p, str) < 0)
+		return NULL;
+	return str;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct cfg_parser *p = user;
+	char shown[SHOW_LEN(SHOW_VALUE)];
+	const struct cfg_key *k = NULL;
+	unsigned *line = NULL;
+	size_t i;
+
+	(void)section;	/* p->sec, set by the reader, is the parsed form */
+	if (p->err_line)
+		return 0;
+	if (!*name) {
+		syntax_error(p, p->lineno);
+		return 0;
+	}
+	if (!p->sec) {
+		perr(p, p->lineno, "%s: key outside any section (expected a [section] line first)",
+		     SHOW(shown, name));
+		return 0;
+	}
+	for (i = 0; i < p->sec->nkeys && !k; i++)
+		if (!strcmp(p->sec->keys[i].name, name))
+			k = &p->sec->keys[i];
+	if (!k) {
+		perr(p, p->lineno, "[%s] %s: unknown key", p->sec_name, SHOW(shown, name));
+		return 0;
+	}
+	if (k->line_off != NO_LINE) {
+		line = field(p->obj, k->line_off);
+		if (*line) {
+			perr(p, p->lineno, "[%s] %s: duplicate key (first set at line %u)",
+			     p->sec_name, k->name, *line);
+			return 0;
+		}
+	}
+	if (k->set(p, k, p->obj, value) < 0)
+		return 0;
+	if (line)
+		*line = p->lineno;
+	return 1;
+}
+
+/* The whole file, NUL-terminated; -EFBIG past CONFIG_MAX_FILE. */
+static int read_file(const char *path, char **out, size_t *outlen)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nbuf;
+	ssize_t n;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap > CONFIG_MAX_FILE) {
+				r = -EFBIG;
+				goto err;
+			}
+			cap = cap ? cap * 2 : 4096;
+			nbuf = realloc(buf, cap);
+			if (!nbuf) {
+				r = -ENOMEM;
+				goto err;
+			}
+			buf = nbuf;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto err;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	if (len > CONFIG_MAX_FILE) {
+		r = -EFBIG;
+		goto err;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+err:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/* "dir" of "dir/node.ini"; NULL for a bare file name (paths stay as written). */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return NULL;
+	return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+/* Default name: the file name without directory and extension, made valid. */
+static char *name_from_file(const char *path)
+{
+	const char *base = strrchr(path, '/'), *dot;
+	size_t i, len;
+	char *name;
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	if (!len)
+		return strdup("mvmm");
+	name = strndup(base, MIN(len, (size_t)NAME_MAX_LEN));
+	for (i = 0; name && name[i]; i++)
+		if (!valid_name_char(name[i]))
+			name[i] = '_';
+	return name;
+}
+
+int config__init(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cpus = 1;
+	cfg->sockets = 1;
+	cfg->threads = 1;
+	cfg->memory = CONFIG_DEFAULT_MEMORY;
+	cfg->name = strdup("mvmm");
+	cfg->cmdline = strdup(CONFIG_DEFAULT_CMDLINE);
+	if (!cfg->name || !cfg->cmdline) {
+		config__free(cfg);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int config__load(struct vm_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct cfg_parser p = { .cfg = cfg, .errbuf = err, .errlen = errlen };
+	char file[SHOW_LEN(SHOW_FILE)];
+	char *buf = NULL, *dir = NULL, *name;
+	int r;
+
+	bprintf(err, errlen, "%s", "");
+	r = config__init(cfg);
+	if (r < 0)
+		goto nomem;
+	cfg->file = strdup(path);
+	if (!cfg->file) {
+		r = -ENOMEM;
+		goto nomem;
+	}
+	r = read_file(path, &buf, &p.len);
+	if (r < 0) {
+		bprintf(err, errlen, "%s: cannot read: %s", show(file, sizeof(file), path, SHOW_FILE),
+			r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+		goto err;
+	}
+	p.buf = buf;
+	if (strchr(path, '/') && !(p.dir = dir = dir_of(path))) {
+		r = -ENOMEM;
+		goto nomem;
+	}
+
+	r = ini_parse_stream(next_line, &p, on_key, &p);
+	/* libinih's return is the first line it failed: its own syntax error
+	 * if that is before ours. */
+	if (r > 0 && (!p.err_line || (unsigned)r < p.err_line)) {
+		p.err_line = 0;
+		syntax_error(&p, r);
+	} else if (r < 0 && !p.err_line) {
+		r = -ENOMEM;	/* -2: libinih's allocation failed */
+		goto nomem;
+	}
+	if (p.err_line) {
+		r = p.err;
+		goto err;
+	}
+
+	if (!cfg->line.name) {
+		name = name_from_file(path);
+		if (!name) {
+			r = -ENOMEM;
+			goto nomem;
+		}
+		free(cfg->name);
+		cfg->name = name;
+	}
+	free(dir);
+	free(buf);
+	return 0;
+nomem:
+	bprintf(err, errlen, "%s: out of memory", show(file, sizeof(file), path, SHOW_FILE));
+err:
+	free(dir);
+	free(buf);
+	config__free(cfg);
+	return r;
+}
+
+static int override_path(char **dst, unsigned *line, const char *opt, const char *v,
+			 char *err, size_t errlen)
+{
+	char shown[SHOW_LEN(SHOW_VALUE)];
+	char *s;
+
+	if (!*v) {
+		bprintf(err, errlen, "--%s: expected a path, got '%s'", opt, SHOW(shown, v));
+		return -EINVAL;
+	}
+	s = strdup(v);
+	if (!s) {
+		bprintf(err, errlen, "--%s: out of memory", opt);
+		return -ENOMEM;
+	}
+	free(*dst);
+	*dst = s;
+	*line = CONFIG_LINE_CLI;
+	return 0;
+}
+
+int config__override(struct vm_config *cfg, const char *kernel, const char *initrd,
+		     const char *append, char *err, size_t errlen)
+{
+	int r;
+
+	if (kernel && (r = override_path(&cfg->kernel, &cfg->line.kernel, "kernel", kernel,
+					 err, errlen)) < 0)
+		return r;
+	if (initrd && (r = override_path(&cfg->initrd, &cfg->line.initrd, "initrd", initrd,
+					 err, errlen)) < 0)
+		return r;
+	if (append) {
+		char *s = strdup(append);
+
+		if (!s) {
+			bprintf(err, errlen, "--append: out of memory");
+			return -ENOMEM;
+		}
+		free(cfg->cmdline);
+		cfg->cmdline = s;
+		cfg->line.cmdline = CONFIG_LINE_CLI;
+	}
+	return 0;
+}
+
+/* Who set a value, as messages after parsing start: "FILE:LINE: [machine]
+ * key", "FILE: [machine] key" for a default, or "--opt" for an override. */
+static const char *origin(const struct vm_config *cfg, unsigned line, const char *key,
+			  const char *opt, char *out, size_t outlen)
+{
+	char file[SHOW_LEN(SHOW_FILE)];
+
+	if (line == CONFIG_LINE_CLI)
+		bprintf(out, outlen, "--%s", opt);
+	else if (!cfg->file)
+		bprintf(out, outlen, "[machine] %s", key);
+	else if (line)
+		bprintf(out, outlen, "%s:%u: [machine] %s",
+			show(file, sizeof(file), cfg->file, SHOW_FILE), line, key);
+	else
+		bprintf(out, outlen, "%s: [machine] %s",
+			show(file, sizeof(file), cfg->file, SHOW_FILE), key);
+	return out;
+}
+
+static int check_topology(struct vm_config *cfg, char *err, size_t errlen)
+{
+	const struct config_machine_lines *l = &cfg->line;
+	unsigned s = cfg->sockets, t = cfg->threads, line = l->sockets;
+	char where[CONFIG_ERR_LEN];
+	const char *key = "sockets";
+
+	/* Blame the topology key written last. */
+	if (l->cores > line) {
+		key = "cores";
+		line = l->cores;
+	}
+	if (l->threads > line) {
+		key = "threads";
+		line = l->threads;
+	}
+	origin(cfg, line, key, key, where, sizeof(where));
+	if (l->cores) {
+		if ((uint64_t)s * cfg->cores * t != cfg->cpus) {
+			bprintf(err, errlen,
+				"%s: expected sockets * cores * threads = cpus (%u), got '%u * %u * %u'",
+				where, cfg->cpus, s, cfg->cores, t);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (cfg->cpus % (s * t)) {
+		bprintf(err, errlen, "%s: expected sockets * threads to divide cpus (%u), got '%u * %u'",
+			where, cfg->cpus, s, t);
+		return -EINVAL;
+	}
+	cfg->cores = cfg->cpus / (s * t);
+	return 0;
+}
+
+/* Readable (open succeeds), regular, and non-empty if @nonempty; else a
+ * reason in @why. O_NONBLOCK: a FIFO must not hang us. */
+static int check_file(const char *path, bool nonempty, char *why, size_t whylen)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		snprintf(why, whylen, "cannot open: %s", strerror(-r));
+	} else if (S_ISDIR(st.st_mode)) {
+		r = -EISDIR;
+		snprintf(why, whylen, "is a directory");
+	} else if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		snprintf(why, whylen, "not a regular file");
+	} else if (nonempty && !st.st_size) {
+		r = -EINVAL;
+		snprintf(why, whylen, "empty file");
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int config__finish(struct vm_config *cfg, char *err, size_t errlen)
+{
+	char where[CONFIG_ERR_LEN], why[256], shown[SHOW_LEN(SHOW_VALUE)];
+	size_t len;
+	int r;
+
+	bprintf(err, errlen, "%s", "");
+	r = check_topology(cfg, err, errlen);
+	if (r < 0)
+		return r;
+
+	origin(cfg, cfg->line.kernel, "kernel", "kernel", where, sizeof(where));
+	if (!cfg->kernel) {
+		bprintf(err, errlen, "%s: missing (expected a path to a bzImage or ELF vmlinux, or --kernel)",
+			where);
+		return -EINVAL;
+	}
+	why[0] = '\0';
+	r = check_file(cfg->kernel, false, why, sizeof(why));
+	if (!r)
+		r = boot__probe_kernel(cfg->kernel, &cfg->kernel_kind, why, sizeof(why));
+	if (r < 0) {
+		bprintf(err, errlen, "%s: '%s': %s", where, SHOW(shown, cfg->kernel),
+			why[0] ? why : strerror(-r));
+		return r;
+	}
+
+	if (cfg->initrd) {
+		origin(cfg, cfg->line.initrd, "initrd", "initrd", where, sizeof(where));
+		r = check_file(cfg->initrd, true, why, sizeof(why));
+		if (r < 0) {
+			bprintf(err, errlen, "%s: '%s': %s", where, SHOW(shown, cfg->initrd), why);
+			return r;
+		}
+	}
+
+	len = strlen(cfg->cmdline);
+	if (len >= CONFIG_MAX_CMDLINE) {
+		origin(cfg, cfg->line.cmdline, "cmdline", "append", where, sizeof(where));
+		bprintf(err, errlen, "%s: expected at most %u bytes, got '%s' (%zu bytes)", where,
+			CONFIG_MAX_CMDLINE - 1, SHOW(shown, cfg->cmdline), len);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void config__free(struct vm_config *cfg)
+{
+	free(cfg->file);
+	free(cfg->name);
+	free(cfg->kernel);
+	free(cfg->initrd);
+	free(cfg->cmdline);
+	memset(cfg, 0, sizeof(*cfg));
+}
