@@ -10,6 +10,7 @@
  *   0x0002_0000  kernel command line
  *   0x0009_fc00  end of low RAM (EBDA and legacy holes above are reserved)
  *   0x000e_0000  ACPI tables, RSDP first (reserved; Linux also scans here)
+ *   0x000f_fff0  reset-vector stub (see power.c): a real-mode restart lands here
  *   0x0010_0000  start of high RAM
  *   0x0100_0000  bzImage at its pref_address (16 MiB fallback if below 1 MiB)
  *   ...          initrd, at the top of RAM below 3 GiB
@@ -36,7 +37,8 @@
 #define LAYOUT_CMDLINE_MAX	0x10000ULL	/* 64 KiB, well above any kernel's limit */
 #define LAYOUT_LOWMEM_END	0x9fc00ULL	/* e820: RAM [0, here) */
 #define LAYOUT_ACPI		0xe0000ULL	/* RSDP, then the other tables */
-#define LAYOUT_ACPI_SIZE	0x20000ULL
+#define LAYOUT_ACPI_SIZE	0x1f000ULL	/* up to 0xfefff */
+#define LAYOUT_RESET_VECTOR	0xffff0ULL	/* f000:fff0 */
 #define LAYOUT_HIGHMEM		0x100000ULL
 #define LAYOUT_KERNEL_MIN	0x1000000ULL	/* the kernel's LOAD_PHYSICAL_ADDR */
 #define LAYOUT_MMIO32		0xc0000000ULL	/* start of the 32-bit hole */
@@ -56,6 +58,8 @@
 #define LAYOUT_IRQ_COM1		4
 #define LAYOUT_PORT_I8042	0x60		/* 0x60..0x64: reset via 0xfe to 0x64 */
 #define LAYOUT_PORT_PVPANIC	0x505
+#define LAYOUT_PORT_PCI_CONF_ADDR 0xcf8	/* PCI CONFIG_ADDRESS (dword) */
+#define LAYOUT_PORT_PCI_CONF_DATA 0xcfc	/* PCI CONFIG_DATA, 0xcfc..0xcff */
 #define LAYOUT_PORT_ACPI_PM	0x600		/* sleep control, sleep status, reset */
 #define LAYOUT_PORT_ACPI_PM_LEN	3
 

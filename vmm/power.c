@@ -68,6 +68,28 @@ void power__i8042_access(void *opaque, uint64_t offset, void *data, uint32_t len
 		vm__request_stop(p->vm, VM_EXIT_REBOOT, "guest requested a reset (i8042)");
 }
 
+/*
+ * Linux 6.1 on hardware-reduced ACPI without EFI picks reboot_type BOOT_EFI,
+ * which falls through to machine_real_restart(): a far jump to the BIOS reset
+ * vector f000:fff0 in real mode. With no firmware there, the vCPU would run
+ * zeroes forever. This stub is the whole "BIOS": write the ACPI reset value
+ * to the reset register, then halt.
+ */
+int power__install_reset_stub(struct gmem *mem)
+{
+	const uint16_t port = LAYOUT_PORT_ACPI_PM + ACPI_PM_RESET;
+	const uint8_t stub[] = {
+		0xb0, ACPI_RESET_VALUE,			/* mov al, RESET_VALUE */
+		0xba, port & 0xff, port >> 8,		/* mov dx, port */
+		0xee,					/* out dx, al */
+		0xfa,					/* cli */
+		0xf4,					/* hlt */
+		0xeb, 0xfd,				/* jmp hlt */
+	};
+
+	return gmem__write(mem, LAYOUT_RESET_VECTOR, stub, sizeof(stub));
+}
+
 int power__init(struct power *p, struct vm *vm)
 {
 	int ret;

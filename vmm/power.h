@@ -11,6 +11,7 @@
 
 struct vm;
 struct aml;
+struct gmem;
 
 #define PVPANIC_PANICKED	(1u << 0)
 #define PVPANIC_CRASH_LOADED	(1u << 1)
@@ -20,6 +21,8 @@ struct power {
 };
 
 int power__init(struct power *p, struct vm *vm);
+/* Write the reset-vector stub into guest RAM (call after RAM is mapped). */
+int power__install_reset_stub(struct gmem *mem);
 /* DSDT fragment: the pvpanic device (\_S5 comes with the FADT in acpi.c). */
 int power__dsdt(struct aml *a, void *opaque);
 

@@ -1,4 +1,5 @@
 /* Poweroff / reboot / panic decoding, and the stop protocol it drives. */
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <cmocka.h>
 
 #include "vmm/acpi.h"
+#include "vmm/gmem.h"
+#include "vmm/layout.h"
 #include "vmm/power.h"
 #include "vmm/vm.h"
 
@@ -118,6 +121,32 @@ static void test_pvpanic(void **state)
 	free(vm);
 }
 
+/* The reset-vector stub must write ACPI_RESET_VALUE to the reset port. */
+static void test_reset_stub(void **state)
+{
+	static uint8_t ram[0x100000];
+	struct gmem mem;
+	const uint8_t *p = ram + LAYOUT_RESET_VECTOR;
+	uint16_t port;
+
+	(void)state;
+	gmem__init(&mem);
+	assert_int_equal(gmem__add(&mem, 0, sizeof(ram), ram, 0), 0);
+	assert_int_equal(power__install_reset_stub(&mem), 0);
+	assert_int_equal(p[0], 0xb0);			/* mov al, imm8 */
+	assert_int_equal(p[1], ACPI_RESET_VALUE);
+	assert_int_equal(p[2], 0xba);			/* mov dx, imm16 */
+	port = p[3] | p[4] << 8;
+	assert_int_equal(port, LAYOUT_PORT_ACPI_PM + ACPI_PM_RESET);
+	assert_int_equal(p[5], 0xee);			/* out dx, al */
+	/* It must fit below 1 MiB: the reset vector is 16 bytes from the top. */
+	assert_true(LAYOUT_RESET_VECTOR + 16 <= 0x100000);
+	assert_true(LAYOUT_ACPI + LAYOUT_ACPI_SIZE <= LAYOUT_RESET_VECTOR);
+	/* No RAM there: an error, not a crash. */
+	gmem__init(&mem);
+	assert_int_equal(power__install_reset_stub(&mem), -EFAULT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_reboot),
 		cmocka_unit_test(test_i8042_reset),
 		cmocka_unit_test(test_pvpanic),
+		cmocka_unit_test(test_reset_stub),
 	};
 
 	return cmocka_run_group_tests_name("power", tests, NULL, NULL);
