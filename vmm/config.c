@@ -9,7 +9,8 @@
  * tables: a section is a name, an open() returning the object its keys fill,
  * and a key table; a key is a name, a setter and the offsets of its field and
  * of the line it was set on (a nonzero line means set: a duplicate). Adding a
- * section is a struct, an open() and a table entry.
+ * section is a struct, an open() and a table entry (see config_priv.h;
+ * sections may live in their own vmm/config_<thing>.c).
  *
  * The first error stops parsing; it is the one reported.
  */
@@ -26,60 +27,12 @@
 #include <unistd.h>
 
 #include "vmm/config.h"
+#include "vmm/config_priv.h"
 #include "vmm/util.h"
 
 #define CONFIG_MAX_FILE	(1U << 20)	/* a machine description, not a data file */
-#define NAME_MAX_LEN	63
-#define SHOW_VALUE	80	/* chars of a value quoted in a message */
-#define SHOW_FILE	200
-#define SHOW_LEN(n)	((n) * 4 + 4)	/* worst case: all escaped, plus "..." */
-#define NO_LINE		SIZE_MAX	/* key without a field: always rejected */
 
-struct cfg_parser;
-struct cfg_key;
-
-typedef int (*cfg_setter)(struct cfg_parser *p, const struct cfg_key *k, void *obj,
-			  const char *v);
-
-struct cfg_key {
-	const char *name;
-	cfg_setter set;
-	size_t off;		/* value field in the section object */
-	size_t line_off;	/* its 'unsigned' line field, or NO_LINE */
-	uint64_t min, max, align;	/* numbers and sizes */
-};
-
-struct cfg_section {
-	const char *name;	/* "machine"; a family of sections ends in '.': "numa." */
-	/* The object this section's keys fill. @id is what follows the '.' of
-	 * a family, "" for a singleton. Returns NULL after reporting an error;
-	 * families reject their own repeated ids, singletons are checked here. */
-	void *(*open)(struct cfg_parser *p, const char *id);
-	const struct cfg_key *keys;
-	size_t nkeys;
-};
-
-enum { SEC_MACHINE, SEC__COUNT };
-
-struct cfg_parser {
-	struct vm_config *cfg;
-	const char *dir;		/* of the config file; NULL: it has none */
-	const char *buf;		/* the whole file */
-	size_t len, pos;
-	unsigned lineno;		/* physical line last handed to libinih */
-	const struct cfg_section *sec;	/* NULL before the first header */
-	void *obj;
-	char sec_name[64];		/* header as written, for messages */
-	unsigned first_line[SEC__COUNT];	/* singletons: line of the header */
-	unsigned err_line;		/* 0: no error yet */
-	int err;
-	char *errbuf;
-	size_t errlen;
-};
-
-/* @v quoted for a message: at most @max chars, the rest cut to "...", and
- * non-printable bytes escaped, so that one error stays one line. */
-static const char *show(char *out, size_t outlen, const char *v, size_t max)
+const char *cfgp_show(char *out, size_t outlen, const char *v, size_t max)
 {
 	size_t o = 0, i;
 
@@ -100,13 +53,8 @@ static const char *show(char *out, size_t outlen, const char *v, size_t max)
 	return out;
 }
 
-#define SHOW(buf, v)	show(buf, sizeof(buf), v, SHOW_VALUE)
-
-/* snprintf that takes a NULL buffer (callers may not want the message) and
- * that gcc does not second-guess: cutting a long message is intended. */
-static void bprintf(char *out, size_t outlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void bprintf(char *out, size_t outlen, const char *fmt, ...)
+/* gcc does not second-guess vsnprintf: cutting a long message is intended. */
+void cfgp_bprintf(char *out, size_t outlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -117,12 +65,9 @@ static void bprintf(char *out, size_t outlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "FILE:LINE: <msg>"; only the first error of a parse is kept. */
-static int perr(struct cfg_parser *p, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int perr(struct cfg_parser *p, unsigned line, const char *fmt, ...)
+int cfgp_perr(struct cfg_parser *p, unsigned line, const char *fmt, ...)
 {
-	char file[SHOW_LEN(SHOW_FILE)], msg[CONFIG_ERR_LEN];
+	char file[CFG_SHOW_LEN(CFG_SHOW_FILE)], msg[CONFIG_ERR_LEN];
 	va_list ap;
 
 	if (p->err_line)
@@ -130,34 +75,31 @@ static int perr(struct cfg_parser *p, unsigned line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	bprintf(p->errbuf, p->errlen, "%s:%u: %s",
-		show(file, sizeof(file), p->cfg->file, SHOW_FILE), line, msg);
+	cfgp_bprintf(p->errbuf, p->errlen, "%s:%u: %s",
+		     cfgp_show(file, sizeof(file), p->cfg->file, CFG_SHOW_FILE), line, msg);
 	p->err_line = line;
 	p->err = -EINVAL;
 	return p->err;
 }
 
-/* "FILE:LINE: [section] key: expected <what>, got '<v>'" */
-static int expected(struct cfg_parser *p, const struct cfg_key *k, const char *v,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int expected(struct cfg_parser *p, const struct cfg_key *k, const char *v,
-		    const char *fmt, ...)
+int cfgp_expected(struct cfg_parser *p, const struct cfg_key *k, const char *v,
+		  const char *fmt, ...)
 {
-	char what[160], val[SHOW_LEN(SHOW_VALUE)];
+	char what[160], val[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return perr(p, p->lineno, "[%s] %s: expected %s, got '%s'", p->sec_name, k->name,
-		    what, SHOW(val, v));
+	return cfgp_perr(p, p->lineno, "[%s] %s: expected %s, got '%s'", p->sec_name, k->name,
+			 what, CFGP_SHOW(val, v));
 }
 
 /* Text of line @n of the file, for syntax errors. */
 static const char *line_text(const struct cfg_parser *p, unsigned n, char *out, size_t outlen)
 {
 	const char *s = p->buf, *end = p->buf + p->len, *nl;
-	char line[SHOW_VALUE + 2];
+	char line[CFG_SHOW_VALUE + 2];
 	size_t len;
 
 	for (; n > 1 && s < end; n--) {
@@ -170,28 +112,22 @@ static const char *line_text(const struct cfg_parser *p, unsigned n, char *out, 
 	len = (nl ? nl : end) - s;
 	if (len && s[len - 1] == '\r')
 		len--;
-	/* One char more than shown, so that show() marks the cut. */
+	/* One char more than shown, so that cfgp_show() marks the cut. */
 	len = MIN(len, sizeof(line) - 1);
 	memcpy(line, s, len);
 	line[len] = '\0';
-	return show(out, outlen, line, SHOW_VALUE);
+	return cfgp_show(out, outlen, line, CFG_SHOW_VALUE);
 }
 
 static int syntax_error(struct cfg_parser *p, unsigned line)
 {
-	char text[SHOW_LEN(SHOW_VALUE)];
+	char text[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
 
-	return perr(p, line, "expected '[section]' or 'key = value', got '%s'",
-		    line_text(p, line, text, sizeof(text)));
+	return cfgp_perr(p, line, "expected '[section]' or 'key = value', got '%s'",
+			 line_text(p, line, text, sizeof(text)));
 }
 
-static void *field(void *obj, size_t off)
-{
-	return (char *)obj + off;
-}
-
-/* "1T", "128M", "4K" or plain bytes, whichever is exact. */
-static const char *fmt_size(char *out, size_t outlen, uint64_t n)
+const char *cfgp_fmt_size(char *out, size_t outlen, uint64_t n)
 {
 	static const char units[] = "TGMK";
 	unsigned i;
@@ -208,21 +144,20 @@ static const char *fmt_size(char *out, size_t outlen, uint64_t n)
 	return out;
 }
 
-/* Setters: parse @v into the field at k->off of @obj, or report. */
+/* Setters */
 
-static int set_unsigned(struct cfg_parser *p, const struct cfg_key *k, void *obj,
-			const char *v)
+int cfgp_set_unsigned(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
 {
 	uint64_t n;
 
 	if (config__parse_uint(v, k->max, &n) < 0 || n < k->min)
-		return expected(p, k, v, "a number between %" PRIu64 " and %" PRIu64,
+		return cfgp_expected(p, k, v, "a number between %" PRIu64 " and %" PRIu64,
 				k->min, k->max);
-	*(unsigned *)field(obj, k->off) = n;
+	*(unsigned *)cfgp_field(obj, k->off) = n;
 	return 0;
 }
 
-static int set_size(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
+int cfgp_set_size(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
 {
 	char lo[24], hi[24];
 	uint64_t n;
@@ -230,20 +165,20 @@ static int set_size(struct cfg_parser *p, const struct cfg_key *k, void *obj, co
 
 	r = config__parse_size(v, &n);
 	if (r == -EINVAL)
-		return expected(p, k, v, "a size like 512M or 8G");
+		return cfgp_expected(p, k, v, "a size like 512M or 8G");
 	if (r < 0 || n < k->min || n > k->max)
-		return expected(p, k, v, "a size between %s and %s",
-				fmt_size(lo, sizeof(lo), k->min), fmt_size(hi, sizeof(hi), k->max));
+		return cfgp_expected(p, k, v, "a size between %s and %s",
+				cfgp_fmt_size(lo, sizeof(lo), k->min), cfgp_fmt_size(hi, sizeof(hi), k->max));
 	if (k->align && n % k->align)
-		return expected(p, k, v, "a multiple of %s", fmt_size(lo, sizeof(lo), k->align));
-	*(uint64_t *)field(obj, k->off) = n;
+		return cfgp_expected(p, k, v, "a multiple of %s", cfgp_fmt_size(lo, sizeof(lo), k->align));
+	*(uint64_t *)cfgp_field(obj, k->off) = n;
 	return 0;
 }
 
-static int replace_string(struct cfg_parser *p, char **dst, char *s)
+int cfgp_replace_string(struct cfg_parser *p, char **dst, char *s)
 {
 	if (!s) {
-		perr(p, p->lineno, "out of memory");
+		cfgp_perr(p, p->lineno, "out of memory");
 		return p->err = -ENOMEM;
 	}
 	free(*dst);
@@ -251,49 +186,49 @@ static int replace_string(struct cfg_parser *p, char **dst, char *s)
 	return 0;
 }
 
-static int set_string(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
+int cfgp_set_string(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
 {
-	return replace_string(p, field(obj, k->off), strdup(v));
+	return cfgp_replace_string(p, cfgp_field(obj, k->off), strdup(v));
 }
 
-static bool valid_name_char(char c)
+bool cfgp_valid_name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 	       c == '.' || c == '_' || c == '-';
 }
 
-static int set_name(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
+int cfgp_set_name(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
 {
 	size_t i, len = strlen(v);
 
-	for (i = 0; i < len && valid_name_char(v[i]); i++)
+	for (i = 0; i < len && cfgp_valid_name_char(v[i]); i++)
 		;
-	if (!len || len > NAME_MAX_LEN || i < len)
-		return expected(p, k, v, "1 to %d characters of A-Z a-z 0-9 . _ -", NAME_MAX_LEN);
-	return set_string(p, k, obj, v);
+	if (!len || len > CFG_NAME_MAX_LEN || i < len)
+		return cfgp_expected(p, k, v, "1 to %d characters of A-Z a-z 0-9 . _ -", CFG_NAME_MAX_LEN);
+	return cfgp_set_string(p, k, obj, v);
 }
 
 /* Relative paths are relative to the config file, not to mvmm's cwd. */
-static int set_path(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
+int cfgp_set_path(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
 {
 	char *path;
 
 	if (!*v)
-		return expected(p, k, v, "a path");
+		return cfgp_expected(p, k, v, "a path");
 	if (v[0] == '/' || !p->dir)
 		path = strdup(v);
 	else if (asprintf(&path, "%s%s%s", p->dir,
 			  p->dir[strlen(p->dir) - 1] == '/' ? "" : "/", v) < 0)
 		path = NULL;
-	return replace_string(p, field(obj, k->off), path);
+	return cfgp_replace_string(p, cfgp_field(obj, k->off), path);
 }
 
-static int set_unsupported(struct cfg_parser *p, const struct cfg_key *k, void *obj,
-			   const char *v)
+int cfgp_set_unsupported(struct cfg_parser *p, const struct cfg_key *k, void *obj,
+			 const char *v)
 {
 	(void)obj;
 	(void)v;
-	return perr(p, p->lineno, "[%s] %s: not supported yet", p->sec_name, k->name);
+	return cfgp_perr(p, p->lineno, "[%s] %s: not supported yet", p->sec_name, k->name);
 }
 
 /* [machine] */
@@ -302,23 +237,24 @@ static int set_unsupported(struct cfg_parser *p, const struct cfg_key *k, void *
 	.name = key, .set = setter, .off = offsetof(struct vm_config, fld),	\
 	.line_off = offsetof(struct vm_config, line.fld), __VA_ARGS__ }
 /* In the INI contract, implemented by later issues. */
-#define LATER(key) { .name = key, .set = set_unsupported, .line_off = NO_LINE }
+#define LATER(key) { .name = key, .set = cfgp_set_unsupported, .line_off = CFG_NO_LINE }
 
 static const struct cfg_key machine_keys[] = {
-	MKEY("name", set_name, name),
-	MKEY("cpus", set_unsigned, cpus, .min = 1, .max = CONFIG_MAX_VCPUS),
-	MKEY("sockets", set_unsigned, sockets, .min = 1, .max = CONFIG_MAX_VCPUS),
-	MKEY("cores", set_unsigned, cores, .min = 1, .max = CONFIG_MAX_VCPUS),
-	MKEY("threads", set_unsigned, threads, .min = 1, .max = CONFIG_MAX_VCPUS),
-	MKEY("memory", set_size, memory, .min = CONFIG_MIN_MEMORY, .max = CONFIG_MAX_MEMORY,
+	MKEY("name", cfgp_set_name, name),
+	MKEY("cpus", cfgp_set_unsigned, cpus, .min = 1, .max = CONFIG_MAX_VCPUS),
+	MKEY("sockets", cfgp_set_unsigned, sockets, .min = 1, .max = CONFIG_MAX_VCPUS),
+	MKEY("cores", cfgp_set_unsigned, cores, .min = 1, .max = CONFIG_MAX_VCPUS),
+	MKEY("threads", cfgp_set_unsigned, threads, .min = 1, .max = CONFIG_MAX_VCPUS),
+	MKEY("memory", cfgp_set_size, memory, .min = CONFIG_MIN_MEMORY, .max = CONFIG_MAX_MEMORY,
 	     .align = SZ_1M),
-	MKEY("kernel", set_path, kernel),
-	MKEY("initrd", set_path, initrd),
-	MKEY("cmdline", set_string, cmdline),
-	LATER("hugepages"),
-	LATER("mem_path"),
-	LATER("shared"),
-	LATER("emulator_cpus"),
+	MKEY("kernel", cfgp_set_path, kernel),
+	MKEY("initrd", cfgp_set_path, initrd),
+	MKEY("cmdline", cfgp_set_string, cmdline),
+	MKEY("hugepages", cfgp_set_hugepages, hugepages),
+	MKEY("mem_path", cfgp_set_path, mem_path),
+	MKEY("shared", cfgp_set_bool, shared),
+	MKEY("prefault", cfgp_set_bool, prefault),
+	MKEY("emulator_cpus", cfgp_set_idlist, emulator_cpus, .min = 1, .max = IDSET_MAX),
 };
 
 static void *machine_open(struct cfg_parser *p, const char *id)
@@ -327,14 +263,28 @@ static void *machine_open(struct cfg_parser *p, const char *id)
 	return p->cfg;
 }
 
-static const struct cfg_section sections[SEC__COUNT] = {
-	[SEC_MACHINE] = { "machine", machine_open, machine_keys, ARRAY_SIZE(machine_keys) },
+static const struct cfg_section machine_section = {
+	.name = "machine", .open = machine_open,
+	.keys = machine_keys, .nkeys = ARRAY_SIZE(machine_keys),
 };
+
+/* Every section (family). Order matters only for .finish: a section's
+ * cross-checks may rely on those before it. */
+static const struct cfg_section *const sections[] = {
+	&machine_section,
+	&config_numa_section,
+	&config_distance_section,
+	&config_hmat_section,
+	&config_vcpu_section,
+	&config_pcie_section,		/* config_pci.c; after the nodes it refers to */
+	&config_device_section,
+};
+_Static_assert(ARRAY_SIZE(sections) <= CFG_MAX_SECTIONS, "raise CFG_MAX_SECTIONS");
 
 /* A "[...]" line, seen by the reader before libinih gets it. */
 static int section_start(struct cfg_parser *p, char *line)
 {
-	char name[SHOW_LEN(SHOW_VALUE)];
+	char name[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
 	const struct cfg_section *s;
 	char *start, *end, *rest, saved;
 	const char *id = NULL;
@@ -354,35 +304,35 @@ static int section_start(struct cfg_parser *p, char *line)
 		end--;
 	n = end - start;
 
-	for (i = 0; i < SEC__COUNT; i++) {
-		size_t len = strlen(sections[i].name);
+	for (i = 0; i < ARRAY_SIZE(sections); i++) {
+		size_t len = strlen(sections[i]->name);
 
-		if (sections[i].name[len - 1] == '.') {
-			if (n > len && !strncmp(start, sections[i].name, len))
+		if (sections[i]->name[len - 1] == '.') {
+			if (n > len && !strncmp(start, sections[i]->name, len))
 				break;
-		} else if (n == len && !strncmp(start, sections[i].name, len)) {
+		} else if (n == len && !strncmp(start, sections[i]->name, len)) {
 			break;
 		}
 	}
 	saved = *end;	/* cut the name out of the line libinih gets next */
 	*end = '\0';
-	if (i == SEC__COUNT) {
-		perr(p, p->lineno, "unknown section [%s]", SHOW(name, start));
+	if (i == ARRAY_SIZE(sections)) {
+		cfgp_perr(p, p->lineno, "unknown section [%s]", CFGP_SHOW(name, start));
 		goto out;
 	}
-	s = &sections[i];
+	s = sections[i];
 	if (s->name[strlen(s->name) - 1] == '.') {
 		id = start + strlen(s->name);
 	} else {
 		if (p->first_line[i]) {
-			perr(p, p->lineno, "repeated section [%s] (first at line %u)", s->name,
-			     p->first_line[i]);
+			cfgp_perr(p, p->lineno, "repeated section [%s] (first at line %u)", s->name,
+				  p->first_line[i]);
 			goto out;
 		}
 		p->first_line[i] = p->lineno;
 		id = "";
 	}
-	bprintf(p->sec_name, sizeof(p->sec_name), "%s", start);
+	cfgp_bprintf(p->sec_name, sizeof(p->sec_name), "%s", start);
 	p->obj = s->open(p, id);
 	p->sec = p->obj ? s : NULL;
 out:
@@ -411,7 +361,7 @@ static char *next_line(char *str, int num, void *stream)
 	p->lineno++;
 
 	if (memchr(s, '\0', end - s)) {
-		perr(p, p->lineno, "unexpected NUL byte (not a text file?)");
+		cfgp_perr(p, p->lineno, "unexpected NUL byte (not a text file?)");
 		return NULL;
 	}
 	if (p->lineno == 1 && end - s >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
@@ -423,7 +373,7 @@ static char *next_line(char *str, int num, void *stream)
 	n = end - s;
 	/* libinih's line buffer is fixed (200 bytes in Debian's build). */
 	if (num < 2 || n > (size_t)num - 2) {
-		perr(p, p->lineno, "line too long (more than %d characters)", num - 2);
+		cfgp_perr(p, p->lineno, "line too long (more than %d characters)", num - 2);
 		return NULL;
 	}
 	memcpy(str, s, n);
@@ -437,7 +387,7 @@ static char *next_line(char *str, int num, void *stream)
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct cfg_parser *p = user;
-	char shown[SHOW_LEN(SHOW_VALUE)];
+	char shown[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
 	const struct cfg_key *k = NULL;
 	unsigned *line = NULL;
 	size_t i;
@@ -450,22 +400,24 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 0;
 	}
 	if (!p->sec) {
-		perr(p, p->lineno, "%s: key outside any section (expected a [section] line first)",
-		     SHOW(shown, name));
+		cfgp_perr(p, p->lineno, "%s: key outside any section (expected a [section] line first)",
+			  CFGP_SHOW(shown, name));
 		return 0;
 	}
 	for (i = 0; i < p->sec->nkeys && !k; i++)
 		if (!strcmp(p->sec->keys[i].name, name))
 			k = &p->sec->keys[i];
+	if (!k && p->sec->other_key)
+		return p->sec->other_key(p, p->obj, name, value) < 0 ? 0 : 1;
 	if (!k) {
-		perr(p, p->lineno, "[%s] %s: unknown key", p->sec_name, SHOW(shown, name));
+		cfgp_perr(p, p->lineno, "[%s] %s: unknown key", p->sec_name, CFGP_SHOW(shown, name));
 		return 0;
 	}
-	if (k->line_off != NO_LINE) {
-		line = field(p->obj, k->line_off);
+	if (k->line_off != CFG_NO_LINE) {
+		line = cfgp_field(p->obj, k->line_off);
 		if (*line) {
-			perr(p, p->lineno, "[%s] %s: duplicate key (first set at line %u)",
-			     p->sec_name, k->name, *line);
+			cfgp_perr(p, p->lineno, "[%s] %s: duplicate key (first set at line %u)",
+				  p->sec_name, k->name, *line);
 			return 0;
 		}
 	}
@@ -549,9 +501,9 @@ static char *name_from_file(const char *path)
 	len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
 	if (!len)
 		return strdup("mvmm");
-	name = strndup(base, MIN(len, (size_t)NAME_MAX_LEN));
+	name = strndup(base, MIN(len, (size_t)CFG_NAME_MAX_LEN));
 	for (i = 0; name && name[i]; i++)
-		if (!valid_name_char(name[i]))
+		if (!cfgp_valid_name_char(name[i]))
 			name[i] = '_';
 	return name;
 }
@@ -575,11 +527,11 @@ int config__init(struct vm_config *cfg)
 int config__load(struct vm_config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct cfg_parser p = { .cfg = cfg, .errbuf = err, .errlen = errlen };
-	char file[SHOW_LEN(SHOW_FILE)];
+	char file[CFG_SHOW_LEN(CFG_SHOW_FILE)];
 	char *buf = NULL, *dir = NULL, *name;
 	int r;
 
-	bprintf(err, errlen, "%s", "");
+	cfgp_bprintf(err, errlen, "%s", "");
 	r = config__init(cfg);
 	if (r < 0)
 		goto nomem;
@@ -590,7 +542,7 @@ int config__load(struct vm_config *cfg, const char *path, char *err, size_t errl
 	}
 	r = read_file(path, &buf, &p.len);
 	if (r < 0) {
-		bprintf(err, errlen, "%s: cannot read: %s", show(file, sizeof(file), path, SHOW_FILE),
+		cfgp_bprintf(err, errlen, "%s: cannot read: %s", cfgp_show(file, sizeof(file), path, CFG_SHOW_FILE),
 			r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
 		goto err;
 	}
@@ -628,7 +580,7 @@ int config__load(struct vm_config *cfg, const char *path, char *err, size_t errl
 	free(buf);
 	return 0;
 nomem:
-	bprintf(err, errlen, "%s: out of memory", show(file, sizeof(file), path, SHOW_FILE));
+	cfgp_bprintf(err, errlen, "%s: out of memory", cfgp_show(file, sizeof(file), path, CFG_SHOW_FILE));
 err:
 	free(dir);
 	free(buf);
@@ -639,16 +591,16 @@ err:
 static int override_path(char **dst, unsigned *line, const char *opt, const char *v,
 			 char *err, size_t errlen)
 {
-	char shown[SHOW_LEN(SHOW_VALUE)];
+	char shown[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
 	char *s;
 
 	if (!*v) {
-		bprintf(err, errlen, "--%s: expected a path, got '%s'", opt, SHOW(shown, v));
+		cfgp_bprintf(err, errlen, "--%s: expected a path, got '%s'", opt, CFGP_SHOW(shown, v));
 		return -EINVAL;
 	}
 	s = strdup(v);
 	if (!s) {
-		bprintf(err, errlen, "--%s: out of memory", opt);
+		cfgp_bprintf(err, errlen, "--%s: out of memory", opt);
 		return -ENOMEM;
 	}
 	free(*dst);
@@ -672,7 +624,7 @@ int config__override(struct vm_config *cfg, const char *kernel, const char *init
 		char *s = strdup(append);
 
 		if (!s) {
-			bprintf(err, errlen, "--append: out of memory");
+			cfgp_bprintf(err, errlen, "--append: out of memory");
 			return -ENOMEM;
 		}
 		free(cfg->cmdline);
@@ -682,24 +634,31 @@ int config__override(struct vm_config *cfg, const char *kernel, const char *init
 	return 0;
 }
 
-/* Who set a value, as messages after parsing start: "FILE:LINE: [machine]
- * key", "FILE: [machine] key" for a default, or "--opt" for an override. */
+const char *config__origin(const struct vm_config *cfg, unsigned line, const char *sec,
+			   const char *key, const char *opt, char *out, size_t outlen)
+{
+	char file[CFG_SHOW_LEN(CFG_SHOW_FILE)];
+
+	const char *sp = *key ? " " : "";	/* "" for the section itself */
+
+	if (line == CONFIG_LINE_CLI)
+		cfgp_bprintf(out, outlen, "--%s", opt);
+	else if (!cfg->file)
+		cfgp_bprintf(out, outlen, "[%s]%s%s", sec, sp, key);
+	else if (line)
+		cfgp_bprintf(out, outlen, "%s:%u: [%s]%s%s",
+			     cfgp_show(file, sizeof(file), cfg->file, CFG_SHOW_FILE), line, sec, sp, key);
+	else
+		cfgp_bprintf(out, outlen, "%s: [%s]%s%s",
+			     cfgp_show(file, sizeof(file), cfg->file, CFG_SHOW_FILE), sec, sp, key);
+	return out;
+}
+
+/* [machine] keys after parsing. */
 static const char *origin(const struct vm_config *cfg, unsigned line, const char *key,
 			  const char *opt, char *out, size_t outlen)
 {
-	char file[SHOW_LEN(SHOW_FILE)];
-
-	if (line == CONFIG_LINE_CLI)
-		bprintf(out, outlen, "--%s", opt);
-	else if (!cfg->file)
-		bprintf(out, outlen, "[machine] %s", key);
-	else if (line)
-		bprintf(out, outlen, "%s:%u: [machine] %s",
-			show(file, sizeof(file), cfg->file, SHOW_FILE), line, key);
-	else
-		bprintf(out, outlen, "%s: [machine] %s",
-			show(file, sizeof(file), cfg->file, SHOW_FILE), key);
-	return out;
+	return config__origin(cfg, line, "machine", key, opt, out, outlen);
 }
 
 static int check_topology(struct vm_config *cfg, char *err, size_t errlen)
@@ -709,6 +668,9 @@ static int check_topology(struct vm_config *cfg, char *err, size_t errlen)
 	char where[CONFIG_ERR_LEN];
 	const char *key = "sockets";
 
+	/* With guest NUMA nodes, the topology is per node (config_numa.c). */
+	if (cfg->numa && cfg->numa->nr_nodes)
+		return 0;
 	/* Blame the topology key written last. */
 	if (l->cores > line) {
 		key = "cores";
@@ -721,7 +683,7 @@ static int check_topology(struct vm_config *cfg, char *err, size_t errlen)
 	origin(cfg, line, key, key, where, sizeof(where));
 	if (l->cores) {
 		if ((uint64_t)s * cfg->cores * t != cfg->cpus) {
-			bprintf(err, errlen,
+			cfgp_bprintf(err, errlen,
 				"%s: expected sockets * cores * threads = cpus (%u), got '%u * %u * %u'",
 				where, cfg->cpus, s, cfg->cores, t);
 			return -EINVAL;
@@ -729,7 +691,7 @@ static int check_topology(struct vm_config *cfg, char *err, size_t errlen)
 		return 0;
 	}
 	if (cfg->cpus % (s * t)) {
-		bprintf(err, errlen, "%s: expected sockets * threads to divide cpus (%u), got '%u * %u'",
+		cfgp_bprintf(err, errlen, "%s: expected sockets * threads to divide cpus (%u), got '%u * %u'",
 			where, cfg->cpus, s, t);
 		return -EINVAL;
 	}
@@ -765,18 +727,22 @@ static int check_file(const char *path, bool nonempty, char *why, size_t whylen)
 
 int config__finish(struct vm_config *cfg, char *err, size_t errlen)
 {
-	char where[CONFIG_ERR_LEN], why[256], shown[SHOW_LEN(SHOW_VALUE)];
-	size_t len;
+	char where[CONFIG_ERR_LEN], why[256], shown[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
+	size_t len, i;
 	int r;
 
-	bprintf(err, errlen, "%s", "");
+	cfgp_bprintf(err, errlen, "%s", "");
 	r = check_topology(cfg, err, errlen);
 	if (r < 0)
 		return r;
+	for (i = 0; i < ARRAY_SIZE(sections); i++) {
+		if (sections[i]->finish && (r = sections[i]->finish(cfg, err, errlen)) < 0)
+			return r;
+	}
 
 	origin(cfg, cfg->line.kernel, "kernel", "kernel", where, sizeof(where));
 	if (!cfg->kernel) {
-		bprintf(err, errlen, "%s: missing (expected a path to a bzImage or ELF vmlinux, or --kernel)",
+		cfgp_bprintf(err, errlen, "%s: missing (expected a path to a bzImage or ELF vmlinux, or --kernel)",
 			where);
 		return -EINVAL;
 	}
@@ -785,7 +751,7 @@ int config__finish(struct vm_config *cfg, char *err, size_t errlen)
 	if (!r)
 		r = boot__probe_kernel(cfg->kernel, &cfg->kernel_kind, why, sizeof(why));
 	if (r < 0) {
-		bprintf(err, errlen, "%s: '%s': %s", where, SHOW(shown, cfg->kernel),
+		cfgp_bprintf(err, errlen, "%s: '%s': %s", where, CFGP_SHOW(shown, cfg->kernel),
 			why[0] ? why : strerror(-r));
 		return r;
 	}
@@ -794,7 +760,7 @@ int config__finish(struct vm_config *cfg, char *err, size_t errlen)
 		origin(cfg, cfg->line.initrd, "initrd", "initrd", where, sizeof(where));
 		r = check_file(cfg->initrd, true, why, sizeof(why));
 		if (r < 0) {
-			bprintf(err, errlen, "%s: '%s': %s", where, SHOW(shown, cfg->initrd), why);
+			cfgp_bprintf(err, errlen, "%s: '%s': %s", where, CFGP_SHOW(shown, cfg->initrd), why);
 			return r;
 		}
 	}
@@ -802,8 +768,8 @@ int config__finish(struct vm_config *cfg, char *err, size_t errlen)
 	len = strlen(cfg->cmdline);
 	if (len >= CONFIG_MAX_CMDLINE) {
 		origin(cfg, cfg->line.cmdline, "cmdline", "append", where, sizeof(where));
-		bprintf(err, errlen, "%s: expected at most %u bytes, got '%s' (%zu bytes)", where,
-			CONFIG_MAX_CMDLINE - 1, SHOW(shown, cfg->cmdline), len);
+		cfgp_bprintf(err, errlen, "%s: expected at most %u bytes, got '%s' (%zu bytes)", where,
+			CONFIG_MAX_CMDLINE - 1, CFGP_SHOW(shown, cfg->cmdline), len);
 		return -EINVAL;
 	}
 	return 0;
@@ -811,10 +777,17 @@ int config__finish(struct vm_config *cfg, char *err, size_t errlen)
 
 void config__free(struct vm_config *cfg)
 {
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sections); i++)
+		if (sections[i]->release)
+			sections[i]->release(cfg);
 	free(cfg->file);
 	free(cfg->name);
 	free(cfg->kernel);
 	free(cfg->initrd);
 	free(cfg->cmdline);
+	free(cfg->mem_path);
+	free(cfg->report_json);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "boot.h"
+#include "idset.h"
 
 #define CONFIG_MAX_VCPUS	255	/* xAPIC ids; KVM's own limit is checked at VM creation */
 #define CONFIG_MIN_MEMORY	(128ULL << 20)
@@ -19,6 +20,11 @@
 #define CONFIG_DEFAULT_CMDLINE	"console=ttyS0"
 #define CONFIG_MAX_CMDLINE	(64U << 10)	/* exclusive bound, with the NUL */
 #define CONFIG_LINE_CLI		(~0U)		/* value given on the command line */
+#define CONFIG_MAX_NODES	16	/* guest NUMA nodes (one RAM slot or two each) */
+#define CONFIG_MIN_NODE_MEMORY	(4ULL << 20)	/* Linux ignores smaller nodes (NODE_MIN_SIZE) */
+#define CONFIG_LOCAL_DISTANCE	10
+#define CONFIG_REMOTE_DISTANCE	20
+#define CONFIG_MAX_DISTANCE	255	/* SLIT: 255 = unreachable */
 
 /* Where each [machine] value came from, so checks after parsing can name
  * it: its line in the config file, 0 for a default, CONFIG_LINE_CLI for an
@@ -26,6 +32,95 @@
 struct config_machine_lines {
 	unsigned name, cpus, sockets, cores, threads, memory;
 	unsigned kernel, initrd, cmdline;
+	unsigned hugepages, mem_path, shared, emulator_cpus, prefault;
+};
+
+/* Memory policy of a guest node's RAM on the host (mbind). */
+enum config_policy {
+	CONFIG_POLICY_BIND,		/* strict: only host_node(s) */
+	CONFIG_POLICY_PREFERRED,	/* host_node first, others when full */
+	CONFIG_POLICY_INTERLEAVE,	/* page by page over host_node(s) */
+};
+
+struct config_numa_lines {
+	unsigned header, cpus, memory, host_node, policy, host_cpus;
+};
+
+/* [numa.N] */
+struct config_numa_node {
+	bool present;			/* the section exists */
+	struct idset cpus;		/* guest vCPUs; empty: a memory-only node */
+	uint64_t memory;		/* bytes; 0: a CPU-only node */
+	struct idset host_nodes;	/* empty: RAM not bound, vCPUs not pinned */
+	enum config_policy policy;
+	struct idset host_cpus;		/* empty: the CPUs of host_nodes */
+	struct config_numa_lines line;
+};
+
+/* [vcpu.N] */
+struct config_vcpu {
+	struct idset host_cpus;		/* overrides its node's host_cpus */
+	struct {
+		unsigned header, host_cpus;
+	} line;
+};
+
+/* [hmat] latency.I-T / bandwidth.I-T overrides; 0: derived from [distance]. */
+struct config_hmat_pair {
+	uint32_t latency_ns, bandwidth_mbs;
+	unsigned latency_line, bandwidth_line;
+};
+
+/* Everything of [numa.N], [distance], [hmat] and [vcpu.N]; allocated when
+ * the first of them appears. Checked and completed by config__finish. */
+struct config_numa {
+	unsigned nr_nodes;		/* highest [numa.N] id + 1; 0: no NUMA */
+	struct config_numa_node node[CONFIG_MAX_NODES];
+	/* [distance] "I-J = D" as written; 0 where not written. */
+	uint8_t distance[CONFIG_MAX_NODES][CONFIG_MAX_NODES];
+	unsigned distance_line[CONFIG_MAX_NODES][CONFIG_MAX_NODES];
+	bool hmat;			/* [hmat] enabled (default yes) */
+	unsigned hmat_header, hmat_line;
+	struct config_hmat_pair hmat_pair[CONFIG_MAX_NODES][CONFIG_MAX_NODES];
+	struct config_vcpu vcpu[CONFIG_MAX_VCPUS];
+};
+
+/* [pcie.NAME] and [device.NAME] (config_pci.c). */
+#define CONFIG_MAX_PCIE		32	/* expander buses */
+#define CONFIG_MAX_DEVICES	64
+#define CONFIG_MAX_VFS		7
+#define CONFIG_UUID_LEN		16
+
+enum config_device_type {
+	CONFIG_DEVICE_NONE = 0,		/* type not given (an error at finish) */
+	CONFIG_DEVICE_MOCK_ACCEL,
+};
+
+/* A PCIe expander bus: its own host bridge with a bus range and _PXM. */
+struct config_pcie {
+	char *name;
+	unsigned bus;			/* 1..255 */
+	unsigned numa;			/* guest node, when line.numa */
+	char *host_device;		/* host PCI address "DDDD:BB:DD.F", or NULL */
+	int node;			/* config__finish: guest node (_PXM); -1: none */
+	int host_node;			/* config__finish: host_device's node; -1: none */
+	struct {
+		unsigned header, bus, numa, host_device;
+	} line;
+};
+
+struct config_device {
+	char *name;
+	enum config_device_type type;
+	char *bus;			/* [pcie.NAME] it plugs into; NULL: bus 0 */
+	unsigned chassis;		/* root port chassis; 0: automatic */
+	uint8_t uuid[CONFIG_UUID_LEN];	/* given, or derived by config__finish */
+	unsigned vfs;			/* SR-IOV TotalVFs */
+	uint64_t memory_size, vf_memory_size;
+	int pcie;			/* config__finish: index in pcie[]; -1: bus 0 */
+	struct {
+		unsigned header, type, bus, chassis, uuid, vfs, memory_size, vf_memory_size;
+	} line;
 };
 
 struct vm_config {
@@ -38,6 +133,17 @@ struct vm_config {
 	char *initrd;		/* NULL when none */
 	char *cmdline;		/* never NULL after config__load */
 	enum kernel_kind kernel_kind;	/* set by config__finish */
+	uint64_t hugepages;	/* 0, 2M or 1G: hugetlb page size of guest RAM */
+	char *mem_path;		/* NULL, a directory or a file/device to map */
+	bool shared;		/* MAP_SHARED guest RAM */
+	bool prefault;		/* touch all guest RAM before the guest runs */
+	struct idset emulator_cpus;	/* non-vCPU threads; empty: not pinned */
+	char *report_json;	/* --report-json: placement report file, or NULL */
+	struct config_numa *numa;	/* NULL without [numa.N]/[distance]/[hmat]/[vcpu.N] */
+	struct config_pcie *pcie;	/* [pcie.NAME] in file order; NULL: none */
+	unsigned nr_pcie;
+	struct config_device *devices;	/* [device.NAME] in file order; NULL: none */
+	unsigned nr_devices;
 	struct config_machine_lines line;
 };
 
@@ -59,6 +165,11 @@ int config__override(struct vm_config *cfg, const char *kernel, const char *init
  * loading and overriding. Derives the topology: sockets and threads default
  * to 1, cores to cpus / (sockets * threads). */
 int config__finish(struct vm_config *cfg, char *err, size_t errlen);
+
+/* "FILE:LINE: [@sec] @key" (as messages after parsing start), "FILE: [@sec]
+ * @key" for a default (line 0), or "--@opt" for a command-line override. */
+const char *config__origin(const struct vm_config *cfg, unsigned line, const char *sec,
+			   const char *key, const char *opt, char *out, size_t outlen);
 
 /* Frees everything and zeroes @cfg; safe on a zeroed or already freed one. */
 void config__free(struct vm_config *cfg);

@@ -47,25 +47,32 @@ int gmem__add(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_
 	return 0;
 }
 
+int gmem__adopt(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node)
+{
+	unsigned i;
+	int ret;
+
+	ret = gmem__add(m, gpa, size, hva, guest_node);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < m->nr; i++)
+		if (m->regions[i].hva == hva)
+			m->regions[i].owned = true;
+	return 0;
+}
+
 int gmem__map_anon(struct gmem *m, uint64_t gpa, uint64_t size, int guest_node)
 {
 	void *hva;
-	unsigned i;
 	int ret;
 
 	hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (hva == MAP_FAILED)
 		return -errno;
-	ret = gmem__add(m, gpa, size, hva, guest_node);
+	ret = gmem__adopt(m, gpa, size, hva, guest_node);
 	if (ret < 0)
-		goto err;
-	for (i = 0; i < m->nr; i++)
-		if (m->regions[i].hva == hva)
-			m->regions[i].owned = true;
-	return 0;
-err:
-	munmap(hva, size);
+		munmap(hva, size);
 	return ret;
 }
 

@@ -38,6 +38,8 @@ unsigned gmem__plan(uint64_t mem_size, struct gmem_range out[2]);
 void gmem__init(struct gmem *m);
 /* Add a region backed by caller-provided memory (tests, file mappings). */
 int gmem__add(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node);
+/* Add a region gmem takes over: munmap(@hva, @size) on destroy. */
+int gmem__adopt(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node);
 /* Add a region backed by fresh anonymous memory (MAP_NORESERVE). */
 int gmem__map_anon(struct gmem *m, uint64_t gpa, uint64_t size, int guest_node);
 void gmem__destroy(struct gmem *m);

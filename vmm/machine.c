@@ -1,7 +1,10 @@
 /*
  * The boot sequence, in order (Firecracker style: every step explicit here):
- *   signals -> VM + RAM -> legacy devices -> ACPI tables -> kernel/initrd/
- *   cmdline -> vCPUs -> run -> wait for a stop -> tear down.
+ *   topology + placement plan -> pin the main thread -> signals -> VM + RAM
+ *   (bound per node) -> legacy devices -> ACPI tables (+ SRAT/SLIT/HMAT) ->
+ *   kernel/initrd/cmdline -> vCPUs (started pinned) -> placement report ->
+ *   run -> wait for a stop (SIGUSR1: report) -> stop vCPUs -> report ->
+ *   tear down.
  */
 #include <errno.h>
 #include <signal.h>
@@ -9,13 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "devices/mock_accel.h"
+#include "numa/host.h"
+#include "numa/pin.h"
+#include "numa/plan.h"
+#include "numa/report.h"
 #include "vmm/acpi.h"
+#include "vmm/acpi_numa.h"
 #include "vmm/boot.h"
 #include "vmm/config.h"
 #include "vmm/layout.h"
 #include "vmm/machine.h"
+#include "vmm/pci_host.h"
 #include "vmm/power.h"
 #include "vmm/serial.h"
+#include "vmm/topology.h"
 #include "vmm/util.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -25,6 +36,13 @@ struct machine {
 	struct serial serial;
 	struct power power;
 	sigset_t waitset;
+	struct topology topo;		/* the guest topology seam: read-only once planned */
+	struct numa_host host;
+	struct acpi_numa acpi_numa;
+	bool report;			/* placement report at start and exit */
+	struct pci_host pci;		/* the main host bridge always exists */
+	struct mock_accel *devs;	/* cfg->devices, in order */
+	unsigned nr_devs;
 };
 
 static void kick_handler(int sig)
@@ -42,6 +60,7 @@ static int machine_signals(struct machine *m)
 	sigaddset(&m->waitset, SIGINT);
 	sigaddset(&m->waitset, SIGTERM);
 	sigaddset(&m->waitset, SIGHUP);
+	sigaddset(&m->waitset, SIGUSR1);	/* placement report */
 	sigaddset(&m->waitset, SIG_VM_STOP);
 	if (pthread_sigmask(SIG_BLOCK, &m->waitset, NULL))
 		return -EINVAL;
@@ -58,7 +77,9 @@ static int machine_acpi(struct machine *m)
 	const struct acpi_dsdt_part parts[] = {
 		{ serial__dsdt, &m->serial },
 		{ power__dsdt, &m->power },
+		{ pci_host__dsdt, &m->pci },
 	};
+	struct acpi_blob extra[ARRAY_SIZE(m->acpi_numa.blob) + 1];
 	uint32_t *apic_ids;
 	struct acpi_config ac;
 	void *buf;
@@ -66,6 +87,13 @@ static int machine_acpi(struct machine *m)
 	unsigned i;
 	int ret;
 
+	ret = acpi_numa__build(&m->topo, &m->acpi_numa);
+	if (ret < 0) {
+		pr_err("cannot build SRAT/SLIT/HMAT: %s", strerror(-ret));
+		return ret;
+	}
+	memcpy(extra, m->acpi_numa.blob, m->acpi_numa.nr * sizeof(*extra));
+	extra[m->acpi_numa.nr] = pci_host__mcfg(&m->pci);
 	apic_ids = calloc(vm->nr_vcpus, sizeof(*apic_ids));
 	if (!apic_ids)
 		return -ENOMEM;
@@ -80,12 +108,82 @@ static int machine_acpi(struct machine *m)
 		.reset_value = ACPI_RESET_VALUE,
 		.dsdt_parts = parts,
 		.nr_dsdt_parts = ARRAY_SIZE(parts),
+		.extra = extra,
+		.nr_extra = m->acpi_numa.nr + 1,
 	};
 	buf = gmem__ptr(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_SIZE);
 	ret = buf ? acpi__build(&ac, buf, LAYOUT_ACPI_SIZE, LAYOUT_ACPI, &used) : -EFAULT;
 	if (ret < 0)
 		pr_err("cannot build the ACPI tables: %s", strerror(-ret));
 	free(apic_ids);
+	return ret;
+}
+
+/* Guest-physical address width (CPUID 0x8000_0008 EAX[7:0]); 36 if absent. */
+static unsigned machine_phys_bits(const struct vm *vm)
+{
+	const struct kvm_cpuid2 *c = vm->supported_cpuid;
+	unsigned i;
+
+	for (i = 0; c && i < c->nent; i++)
+		if (c->entries[i].function == 0x80000008 && (c->entries[i].eax & 0xff))
+			return c->entries[i].eax & 0xff;
+	return 36;
+}
+
+/* PCIe host, expander buses, devices behind their root ports; bus numbers,
+ * windows and BARs assigned as firmware would. */
+static int machine_pci(struct machine *m)
+{
+	const struct vm_config *cfg = m->vm.cfg;
+	struct vm *vm = &m->vm;
+	uint64_t top = 1ULL << MIN(machine_phys_bits(vm), 52u);
+	struct pci_host_layout l = {
+		.ecam_base = LAYOUT_ECAM, .ecam_size = LAYOUT_ECAM_SIZE,
+		.mem32_base = LAYOUT_MMIO32, .mem32_size = LAYOUT_MMIO32_SIZE,
+		.mem64_base = ALIGN_UP(MAX(gmem__end(&vm->mem), LAYOUT_RAM_ABOVE_4G),
+				       LAYOUT_MMIO64_ALIGN),
+	};
+	unsigned i;
+	int ret;
+
+	/* The 64-bit window ends where the guest's physical addresses do. */
+	l.mem64_size = l.mem64_base < top ? MIN(LAYOUT_MMIO64_SIZE, top - l.mem64_base) : 0;
+	ret = pci_host__init(&m->pci, &vm->mmio, &vm->pio, &l);
+	/* With guest NUMA, bus 0 belongs to node 0 (_PXM), as expanders
+	 * without a node do (config_pci.c): Linux warns about root buses
+	 * without one. */
+	if (!ret && cfg->numa && cfg->numa->nr_nodes)
+		m->pci.roots[0]->node = 0;
+	/* Without a _PXM Linux warns "Unknown NUMA node" for a host bridge
+	 * of a NUMA guest: the main one belongs to node 0 (always online). */
+	if (!ret && m->topo.numa)
+		pci_host__root(&m->pci, "main")->node = 0;
+	for (i = 0; !ret && i < cfg->nr_pcie; i++)
+		ret = pci_host__add_expander(&m->pci, cfg->pcie[i].name, cfg->pcie[i].bus,
+					     cfg->pcie[i].node, NULL);
+	if (!ret && cfg->nr_devices && !(m->devs = calloc(cfg->nr_devices, sizeof(*m->devs))))
+		ret = -ENOMEM;
+	for (i = 0; !ret && i < cfg->nr_devices; i++) {
+		const struct config_device *d = &cfg->devices[i];
+		struct mock_accel_params p = {
+			.name = d->name, .memory_size = d->memory_size,
+			.vf_memory_size = d->vf_memory_size, .total_vfs = d->vfs,
+			.send = irq__msi_send, .send_opaque = &vm->irq,
+		};
+
+		memcpy(p.uuid, d->uuid, sizeof(p.uuid));
+		ret = mock_accel__init(&m->devs[i], &p);
+		if (ret)
+			break;
+		m->nr_devs = i + 1;
+		ret = pci_host__add_device(&m->pci, pci_host__root(&m->pci, d->pcie < 0 ? "main" :
+						cfg->pcie[d->pcie].name), &m->devs[i].pf, d->chassis, NULL);
+	}
+	if (!ret)
+		ret = pci_host__assign(&m->pci);
+	if (ret)
+		pr_err("cannot build the PCIe topology: %s", strerror(-ret));
 	return ret;
 }
 
@@ -128,6 +226,26 @@ static int machine_boot(struct machine *m)
 	return vcpu__setup_boot(&m->vm.vcpus[0], &bi);
 }
 
+/* Placement report from the kernel's answers: a table on stderr (stdout is
+ * the guest's console) and, with --report-json, the JSON file. A failure
+ * to report is worth a warning, never a stop. */
+static void machine_report(struct machine *m, const char *when)
+{
+	const char *json = m->vm.cfg->report_json;
+	struct numa_report r;
+	int ret;
+
+	ret = numa_report__collect(&r, &m->topo, &m->vm.mem, when);
+	if (ret < 0) {
+		pr_warn("placement report (%s): %s", when, strerror(-ret));
+		return;
+	}
+	numa_report__print(&r, &m->topo, stderr);
+	if (json && (ret = numa_report__write_json(&r, &m->topo, json)) < 0)
+		pr_warn("placement report: cannot write '%s': %s", json, strerror(-ret));
+	numa_report__free(&r);
+}
+
 /* Wait for a stop request or a control signal; returns the exit status. */
 static int machine_wait(struct machine *m)
 {
@@ -137,12 +255,16 @@ static int machine_wait(struct machine *m)
 	while (!atomic_load(&vm->stopping)) {
 		if (sigwaitinfo(&m->waitset, &si) < 0)
 			continue;
-		if (si.si_signo != SIG_VM_STOP)
+		if (si.si_signo == SIGUSR1)
+			machine_report(m, "signal");
+		else if (si.si_signo != SIG_VM_STOP)
 			vm__request_stop(vm, VM_EXIT_SIGNAL_BASE + si.si_signo, NULL);
 	}
 	return atomic_load(&vm->exit_status);
 }
 
+/* vCPU threads leave their run loop and park (vcpu.c) until joined, so the
+ * exit report still sees each of them. */
 static void machine_stop_vcpus(struct machine *m)
 {
 	struct vm *vm = &m->vm;
@@ -151,6 +273,8 @@ static void machine_stop_vcpus(struct machine *m)
 	atomic_store(&vm->stopping, true);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu__kick(&vm->vcpus[i]);
+	if (m->report)
+		machine_report(m, "exit");
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu__join(&vm->vcpus[i]);
 }
@@ -168,11 +292,31 @@ static void machine_destroy(struct machine *m)
 		free(vm->vcpus);
 		vm->vcpus = NULL;
 	}
+	pci_host__destroy(&m->pci);
+	for (i = 0; i < m->nr_devs; i++)
+		mock_accel__destroy(&m->devs[i]);
+	free(m->devs);
 	vm__destroy(vm);
+	acpi_numa__free(&m->acpi_numa);
+}
+
+/* Report at start and exit when placement was asked for. */
+static bool machine_wants_report(const struct machine *m, const struct vm_config *cfg)
+{
+	const struct topology *t = &m->topo;
+	unsigned i;
+
+	if (t->numa || cfg->report_json || !idset__empty(&t->emulator_cpus))
+		return true;
+	for (i = 0; i < t->nr_vcpus; i++)
+		if (!idset__empty(&t->vcpu[i].host_cpus))
+			return true;
+	return false;
 }
 
 int machine__run(const struct vm_config *cfg)
 {
+	char err[CONFIG_ERR_LEN];
 	struct machine *m;
 	unsigned i;
 	int ret, status = VM_EXIT_ERROR;
@@ -180,16 +324,36 @@ int machine__run(const struct vm_config *cfg)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return VM_EXIT_ERROR;
+	/* Everything the host must offer is checked before /dev/kvm opens. */
+	ret = numa_plan__make(&m->topo, &m->host, cfg, err, sizeof(err));
+	if (ret < 0) {
+		pr_err("%s", err);
+		goto out_free;
+	}
+	/* Before any other thread exists: they all inherit it (vCPU threads
+	 * are created with their own set). */
+	ret = numa_pin__self(&m->topo.emulator_cpus);
+	if (ret < 0) {
+		pr_err("cannot pin mvmm to emulator_cpus: %s", strerror(-ret));
+		goto out_free;
+	}
 	ret = machine_signals(m);
 	if (ret < 0)
 		goto out_free;
-	ret = vm__create(&m->vm, cfg);
+	m->report = machine_wants_report(m, cfg);
+	ret = vm__create(&m->vm, cfg, &m->topo);
 	if (ret < 0)
 		goto out_free;
 	ret = serial__init(&m->serial, &m->vm, STDOUT_FILENO, STDIN_FILENO);
 	if (ret < 0)
 		goto out;
 	ret = power__init(&m->power, &m->vm);
+	if (ret < 0)
+		goto out;
+	ret = power__install_reset_stub(&m->vm.mem);
+	if (ret < 0)
+		goto out;
+	ret = machine_pci(m);
 	if (ret < 0)
 		goto out;
 	ret = machine_vcpus(m);
@@ -211,6 +375,8 @@ int machine__run(const struct vm_config *cfg)
 			break;
 		}
 	}
+	if (m->report && !ret)
+		machine_report(m, "start");
 	status = machine_wait(m);
 	machine_stop_vcpus(m);
 	if (status != VM_EXIT_POWEROFF && m->vm.stop_reason[0])

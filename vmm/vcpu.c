@@ -8,8 +8,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "numa/pin.h"
 #include "vmm/boot.h"
 #include "vmm/cpuid.h"
+#include "vmm/topology.h"
 #include "vmm/util.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -38,7 +40,7 @@ static int vcpu_set_cpuid(struct vcpu *v)
 	struct kvm_cpuid2 *cpuid;
 	int ret;
 
-	ret = cpuid__build(vm->supported_cpuid, &vm->topo, cpuid__place(&vm->topo, v->index),
+	ret = cpuid__build(vm->supported_cpuid, &vm->topo, vm->topology->vcpu[v->index].place,
 			   &cpuid);
 	if (ret < 0) {
 		pr_err("vcpu%u: cannot build CPUID: %s", v->index, strerror(-ret));
@@ -95,7 +97,7 @@ int vcpu__create(struct vcpu *v, struct vm *vm, unsigned index)
 	v->fd = -1;
 	v->vm = vm;
 	v->index = index;
-	v->apic_id = cpuid__apic_id(&vm->topo, cpuid__place(&vm->topo, index));
+	v->apic_id = vm->topology->vcpu[index].apic_id;
 	/* On x86 the KVM vcpu id is the APIC id. */
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->apic_id);
 	if (v->fd < 0) {
@@ -242,6 +244,21 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	}
 }
 
+/* Wait for vcpu__join. The kick signal is blocked while the flag is read
+ * and sigsuspend unblocks it atomically: no wakeup is lost. */
+static void vcpu_park(struct vcpu *v)
+{
+	sigset_t kick, old;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, SIG_VCPU_KICK);
+	pthread_sigmask(SIG_BLOCK, &kick, &old);
+	sigdelset(&old, SIG_VCPU_KICK);
+	while (!atomic_load(&v->released))
+		sigsuspend(&old);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -260,17 +277,28 @@ static void *vcpu_thread(void *arg)
 		if (!vcpu_handle_exit(v))
 			break;
 	}
+	vcpu_park(v);
 	return NULL;
 }
 
 int vcpu__start(struct vcpu *v)
 {
+	pthread_attr_t attr;
 	char name[16];
 	int ret;
 
-	ret = -pthread_create(&v->thread, NULL, vcpu_thread, v);
+	/* Created on its host CPUs: no guest instruction runs elsewhere. */
+	ret = -pthread_attr_init(&attr);
+	if (ret < 0)
+		return ret;
+	ret = numa_pin__attr(&attr, &v->vm->topology->vcpu[v->index].host_cpus);
+	if (!ret)
+		ret = -pthread_create(&v->thread, &attr, vcpu_thread, v);
+	pthread_attr_destroy(&attr);
 	if (ret < 0) {
-		pr_err("vcpu%u: pthread_create: %s", v->index, strerror(-ret));
+		pr_err("vcpu%u: cannot start its thread%s: %s", v->index,
+		       idset__empty(&v->vm->topology->vcpu[v->index].host_cpus) ? "" :
+		       " on its host CPUs", strerror(-ret));
 		return ret;
 	}
 	v->started = true;
@@ -291,8 +319,11 @@ void vcpu__kick(struct vcpu *v)
 
 void vcpu__join(struct vcpu *v)
 {
-	if (v->started)
+	if (v->started) {
+		atomic_store(&v->released, true);
+		pthread_kill(v->thread, SIG_VCPU_KICK);
 		pthread_join(v->thread, NULL);
+	}
 	v->started = false;
 }
 

@@ -3,6 +3,7 @@
 #define MVMM_VCPU_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <linux/kvm.h>
 
@@ -17,6 +18,9 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	/* After its run loop the thread waits for this (vcpu__join), so that
+	 * the exit placement report still finds it in /proc. */
+	atomic_bool released;
 };
 
 /* Create the KVM vCPU with its CPUID, boot MSRs and LAPIC LINT wiring. */
@@ -26,6 +30,7 @@ int vcpu__setup_boot(struct vcpu *v, const struct boot_info *bi);
 int vcpu__start(struct vcpu *v);
 /* Make a running KVM_RUN return; used to stop the VM. */
 void vcpu__kick(struct vcpu *v);
+/* Let the (stopped) thread end and wait for it. */
 void vcpu__join(struct vcpu *v);
 void vcpu__destroy(struct vcpu *v);
 

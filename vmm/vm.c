@@ -7,8 +7,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "numa/mem.h"
 #include "vmm/config.h"
 #include "vmm/layout.h"
+#include "vmm/topology.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
@@ -26,6 +28,9 @@ static const struct {
 	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
 	{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
 	{ KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE" },
+	{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING" },	/* MSI routes (irq.c) */
+	{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD" },
+	{ KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI" },		/* MSI-X delivery */
 };
 
 static int vm_check_caps(struct vm *vm)
@@ -70,18 +75,15 @@ static int vm_get_supported_cpuid(struct vm *vm)
 
 static int vm_map_ram(struct vm *vm)
 {
-	struct gmem_range ranges[2];
-	unsigned i, n;
+	char err[CONFIG_ERR_LEN];
+	unsigned i;
 	int ret;
 
-	n = gmem__plan(vm->cfg->memory, ranges);
-	for (i = 0; i < n; i++) {
-		ret = gmem__map_anon(&vm->mem, ranges[i].gpa, ranges[i].size, 0);
-		if (ret < 0) {
-			pr_err("cannot map %llu MiB of guest RAM: %s",
-			       (unsigned long long)(ranges[i].size >> 20), strerror(-ret));
-			return ret;
-		}
+	/* Per guest node, bound to its host node(s): before any slot exists. */
+	ret = numa_mem__map(&vm->mem, vm->topology, vm->cfg, err, sizeof(err));
+	if (ret < 0) {
+		pr_err("%s", err);
+		return ret;
 	}
 	for (i = 0; i < vm->mem.nr; i++) {
 		const struct gmem_region *r = &vm->mem.regions[i];
@@ -113,7 +115,7 @@ static int vm_ioctl(struct vm *vm, unsigned long req, unsigned long arg, const c
 	return 0;
 }
 
-int vm__create(struct vm *vm, const struct vm_config *cfg)
+int vm__create(struct vm *vm, const struct vm_config *cfg, const struct topology *topo)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t identity = LAYOUT_KVM_IDENTITY;
@@ -121,9 +123,10 @@ int vm__create(struct vm *vm, const struct vm_config *cfg)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
+	vm->topology = topo;
 	vm->kvm_fd = vm->vm_fd = -1;
-	vm->nr_vcpus = cfg->cpus;
-	vm->topo = (struct cpu_topo){ cfg->sockets, cfg->cores, cfg->threads };
+	vm->nr_vcpus = topo->nr_vcpus;
+	vm->topo = topo->cpu;
 	vm->main_thread = pthread_self();
 	atomic_init(&vm->stopping, false);
 	atomic_init(&vm->exit_status, -1);
@@ -180,6 +183,13 @@ int vm__create(struct vm *vm, const struct vm_config *cfg)
 	ret = vm_ioctl(vm, KVM_CREATE_PIT2, (unsigned long)&pit, "KVM_CREATE_PIT2");
 	if (ret < 0)
 		goto err;
+	/* Our routing table starts as KVM's default (GSI 0-23 keep their pins). */
+	ret = irq__init(&vm->irq, vm->vm_fd,
+			ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
+	if (ret < 0) {
+		pr_err("KVM_SET_GSI_ROUTING: %s", strerror(-ret));
+		goto err;
+	}
 	ret = vm_map_ram(vm);
 	if (ret < 0)
 		goto err;
@@ -194,6 +204,7 @@ err_pio:
 
 void vm__destroy(struct vm *vm)
 {
+	irq__destroy(&vm->irq);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)

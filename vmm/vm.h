@@ -15,9 +15,11 @@
 #include "vmm/bus.h"
 #include "vmm/cpuid.h"
 #include "vmm/gmem.h"
+#include "vmm/irq.h"
 
 struct vm_config;
 struct vcpu;
+struct topology;
 
 /* Process exit statuses (README "Exit statuses"). */
 enum vm_exit {
@@ -37,6 +39,7 @@ enum vm_exit {
 
 struct vm {
 	const struct vm_config *cfg;
+	const struct topology *topology;	/* vCPU places, RAM ranges, placement */
 	int kvm_fd;
 	int vm_fd;
 	int run_size;			/* KVM_GET_VCPU_MMAP_SIZE */
@@ -44,6 +47,7 @@ struct vm {
 	struct gmem mem;
 	struct bus pio;
 	struct bus mmio;
+	struct irq irq;			/* GSI routes, irqfd, MSI injection */
 	struct cpu_topo topo;
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
@@ -54,8 +58,10 @@ struct vm {
 };
 
 /* Open /dev/kvm, check every capability mvmm relies on (error names the
- * missing one), create the VM with its in-kernel irqchip and map guest RAM. */
-int vm__create(struct vm *vm, const struct vm_config *cfg);
+ * missing one), create the VM with its in-kernel irqchip and map guest RAM
+ * as @topo lays it out (backing and host binding applied before KVM sees
+ * it). @topo must outlive the VM. */
+int vm__create(struct vm *vm, const struct vm_config *cfg, const struct topology *topo);
 void vm__destroy(struct vm *vm);
 
 /* Ask the VM to stop with @status; the first request wins. Safe from any

@@ -1,0 +1,7 @@
+#!/bin/sh
+# Boot the stock Debian kernel from the ELF vmlinux (PVH entry) with 1 vCPU(s)
+# and check what it reports: /init reached, CPUs, memory, cmdline, initrd,
+# dmesg, exit status 0 after poweroff.
+# host-nodes: 1
+. "$(dirname "$0")/lib.sh"
+boot_and_check pvh-1cpu "$VMLINUX" 1 512 "$CONFIGS/boot-1cpu.ini"

@@ -1,0 +1,22 @@
+#!/bin/sh
+# The rig itself: the test host has a real /dev/kvm (kvm_amd on emulated
+# AMD-V) and the VMM binary runs there with its libraries; the CLI contract's
+# non-booting paths: --version, --help (exit 0), unknown option (exit 2).
+# host-nodes: 1
+. "$(dirname "$0")/lib.sh"
+
+[ -c /dev/kvm ] || fail "no /dev/kvm in the test host"
+note "ok: /dev/kvm is a character device"
+
+vmm_run version 10 --version
+expect_rc version 0
+grep -q . "$OUT/version.out" || fail "--version printed nothing on stdout"
+note "version: $(head -n 1 "$OUT/version.out")"
+
+vmm_run help 10 --help
+expect_rc help 0
+grep -q -- --config "$OUT/help.out" "$OUT/help.err" || fail "--help does not mention --config"
+
+vmm_run badopt 10 --no-such-option
+expect_rc badopt 2
+grep -q '^mvmm: ' "$OUT/badopt.err" || fail "usage error has no 'mvmm: ' line on stderr"

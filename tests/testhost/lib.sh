@@ -1,0 +1,236 @@
+# shellcheck shell=bash
+# Shared helpers for the nested test host (see shared TESTHOST.md): the stock
+# Debian kernel cache, the PVH vmlinux extraction, and initramfs staging.
+# Sourced by tests/testhost/*.sh, tests/guest/build-initramfs.sh and
+# scripts/demo.sh; everything here runs on the outer machine, never inside
+# a guest. Bash, because BASH_SOURCE gives us the repo root from any caller.
+
+TH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$TH_LIB_DIR/../.." && pwd)
+MVMM_CACHE=${MVMM_CACHE:-$HOME/.cache/mvmm}
+TH_BUILD=${TH_BUILD:-$REPO_ROOT/build/testhost}
+# Bump when the cache layout or the extraction changes, so old caches redo it.
+TH_CACHE_FORMAT=1
+
+th_log() { printf '%s\n' "testhost: $*" >&2; }
+th_die() { printf '%s\n' "testhost: error: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------
+# Kernel cache
+
+# Print the versioned name behind linux-image-cloud-amd64 (e.g.
+# 6.1.0-56-cloud-amd64). Debian moves it, so it is resolved at run time;
+# MVMM_KERNEL_VERSION pins it. Without package lists (fresh machine) we run
+# apt-get update once; when that fails too (offline) we reuse the newest
+# version already in the cache.
+th_kernel_version() {
+	if [ -n "${MVMM_KERNEL_VERSION:-}" ]; then
+		echo "$MVMM_KERNEL_VERSION"; return 0
+	fi
+	local v
+	v=$(_th_depends linux-image-cloud-amd64 linux-image-)
+	if [ -z "$v" ]; then
+		th_log "apt-cache knows no linux-image-cloud-amd64; running apt-get update"
+		apt-get update -q >/dev/null 2>&1 || th_log "apt-get update failed"
+		v=$(_th_depends linux-image-cloud-amd64 linux-image-)
+	fi
+	if [ -z "$v" ]; then
+		v=$(ls -1 "$MVMM_CACHE/kernel" 2>/dev/null | sort -V | tail -n 1)
+		[ -n "$v" ] && th_log "using cached kernel $v (apt could not resolve one)"
+	fi
+	[ -n "$v" ] || th_die "cannot resolve the linux-image-cloud-amd64 version (apt-cache depends)"
+	echo "$v"
+}
+
+# _th_depends PKG PREFIX: the first "Depends: PREFIX<rest>" of PKG, minus PREFIX.
+_th_depends() {
+	apt-cache depends "$1" 2>/dev/null |
+		sed -n "s/^ *Depends: $2//p" | head -n 1
+}
+
+# Make sure the cache holds kernel $1 (image, modules with a modules.dep,
+# headers, and the PVH vmlinux), then set:
+#   KVER KDIR KROOT KVMLINUZ KVMLINUX KMODDIR KHEADERS
+# Idempotent: a stamp file per version marks a complete extraction; an
+# interrupted one leaves only a tmp dir that the next call removes.
+th_kernel_fetch() {
+	KVER=${1:-$(th_kernel_version)}
+	KDIR=$MVMM_CACHE/kernel/$KVER
+	KROOT=$KDIR/root
+	KVMLINUZ=$KROOT/boot/vmlinuz-$KVER
+	KVMLINUX=$KDIR/vmlinux
+	KMODDIR=$KROOT/lib/modules/$KVER
+	KHEADERS=$KROOT/usr/src/linux-headers-$KVER
+	local stamp=$KDIR/.complete-v$TH_CACHE_FORMAT
+	[ -f "$stamp" ] && return 0
+
+	th_log "fetching kernel $KVER into $KDIR"
+	mkdir -p "$MVMM_CACHE/kernel"
+	rm -rf "$KDIR"
+	local tmp
+	tmp=$(mktemp -d "$MVMM_CACHE/kernel/.tmp-$KVER.XXXXXX")
+	chmod 755 "$tmp"
+	# The headers package depends on a -common one that holds most files.
+	local common pkgs
+	common=$(_th_depends "linux-headers-$KVER" linux-headers-)
+	pkgs="linux-image-$KVER linux-headers-$KVER"
+	[ -n "$common" ] && pkgs="$pkgs linux-headers-$common"
+	# apt-get download as root warns that _apt cannot write the cwd; harmless.
+	if ! (cd "$tmp" && apt-get download -q $pkgs >"$tmp/download.log" 2>&1); then
+		cat "$tmp/download.log" >&2
+		rm -rf "$tmp"
+		th_die "apt-get download $pkgs failed"
+	fi
+	local deb
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; th_die "dpkg-deb -x $deb failed"; }
+	done
+	rm -f "$tmp"/*.deb "$tmp/download.log"
+	# The package's postinst would run depmod; we never install it, so do it
+	# here (busybox's depmod: kmod may be absent on a fresh machine).
+	busybox depmod -b "$tmp/root" "$KVER" ||
+		{ rm -rf "$tmp"; th_die "depmod for $KVER failed"; }
+	th_extract_vmlinux "$tmp/root/boot/vmlinuz-$KVER" "$tmp/vmlinux" ||
+		{ rm -rf "$tmp"; th_die "cannot extract vmlinux from vmlinuz-$KVER"; }
+	mv "$tmp" "$KDIR"
+	touch "$stamp"
+	th_log "kernel $KVER cached ($(du -sh "$KDIR" | cut -f1))"
+}
+
+# _th_le32 FILE OFFSET / _th_u8 FILE OFFSET: little-endian fields of a file.
+_th_le32() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
+_th_u8() { od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '; }
+
+# th_extract_vmlinux BZIMAGE OUT: the ELF vmlinux (with the PVH note) is the
+# bzImage's compressed payload. Boot protocol: setup_sects at 0x1f1 (0 means
+# 4), protected-mode code starts at (setup_sects+1)*512, payload_offset
+# (0x248) and payload_length (0x24c) are relative to that start.
+th_extract_vmlinux() {
+	local bz=$1 out=$2
+	[ "$(od -An -c -j $((0x202)) -N4 "$bz" | tr -d ' ')" = HdrS ] ||
+		{ th_log "$bz is not a bzImage (no HdrS)"; return 1; }
+	local sects off len start magic
+	sects=$(_th_u8 "$bz" $((0x1f1)))
+	[ "$sects" -eq 0 ] && sects=4
+	off=$(_th_le32 "$bz" $((0x248)))
+	len=$(_th_le32 "$bz" $((0x24c)))
+	start=$(( (sects + 1) * 512 + off ))
+	magic=$(od -An -tx1 -j "$start" -N6 "$bz" | tr -d ' ')
+	local dec
+	case $magic in
+	02214c18*) dec="lz4 -dc" ;;	# LZ4 legacy frame: Debian 6.1
+	1f8b*) dec="gzip -dc" ;;
+	fd377a585a00) dec="xz -dc" ;;
+	28b52ffd*) dec="zstd -dc" ;;
+	*) th_log "unknown payload compression (magic $magic)"; return 1 ;;
+	esac
+	# lz4 -dc of a legacy frame followed by padding warns; the ELF check
+	# below is what decides.
+	tail -c +$((start + 1)) "$bz" | head -c "$len" | $dec >"$out.tmp" 2>/dev/null || true
+	if [ "$(od -An -tx1 -N4 "$out.tmp" | tr -d ' ')" != 7f454c46 ]; then
+		rm -f "$out.tmp"
+		th_log "payload of $bz did not decompress to an ELF"
+		return 1
+	fi
+	# lz4 exits 1 on the kernel's trailing size word, so prove the ELF is
+	# whole instead: every program header's data must lie inside the file.
+	local need
+	need=$(_th_elf_end "$out.tmp")
+	if [ "$need" -gt "$(stat -c %s "$out.tmp")" ]; then
+		rm -f "$out.tmp"
+		th_log "vmlinux from $bz is truncated (needs $need bytes)"
+		return 1
+	fi
+	mv "$out.tmp" "$out"
+}
+
+# _th_elf_end ELF: the largest p_offset + p_filesz of a 64-bit ELF.
+_th_elf_end() {
+	local f=$1 phoff phentsize phnum i ph o s end=0
+	phoff=$(od -An -tu8 -j 32 -N8 "$f" | tr -d ' ')
+	phentsize=$(od -An -tu2 -j 54 -N2 "$f" | tr -d ' ')
+	phnum=$(od -An -tu2 -j 56 -N2 "$f" | tr -d ' ')
+	for ((i = 0; i < phnum; i++)); do
+		ph=$((phoff + i * phentsize))
+		o=$(od -An -tu8 -j $((ph + 8)) -N8 "$f" | tr -d ' ')
+		s=$(od -An -tu8 -j $((ph + 32)) -N8 "$f" | tr -d ' ')
+		[ $((o + s)) -gt "$end" ] && end=$((o + s))
+	done
+	echo "$end"
+}
+
+# ---------------------------------------------------------------------------
+# Initramfs staging (used for both the test host and the inner guest)
+
+# th_stage_init DIR: an empty root with the directories and device nodes an
+# /init needs before it mounts devtmpfs (the kernel opens /dev/console for
+# init's stdio).
+th_stage_init() {
+	rm -rf "$1"
+	mkdir -p "$1"/{bin,sbin,dev,proc,sys,tmp,etc,lib,lib64,usr/bin,usr/lib,usr/sbin,usr/share,run,var}
+	mknod -m 600 "$1/dev/console" c 5 1
+	mknod -m 666 "$1/dev/null" c 1 3
+	cp /bin/busybox "$1/bin/busybox"
+	file_is_static "$1/bin/busybox" || th_die "/bin/busybox is not static (install busybox-static)"
+}
+
+file_is_static() { ! LC_ALL=C ldd "$1" >/dev/null 2>&1; }
+
+# th_add_file ROOT SRC DST: copy SRC (following symlinks) to ROOT/DST.
+th_add_file() {
+	mkdir -p "$1/$(dirname "$3")"
+	cp -L "$2" "$1/$3"
+}
+
+# th_add_bin ROOT SRC [DST]: copy an executable and, when dynamic, every
+# shared library ldd names plus the loader, at the paths ldd prints (glibc's
+# loader searches /lib/x86_64-linux-gnu and friends by default, no ld.so.cache
+# needed).
+th_add_bin() {
+	local root=$1 src=$2 dst=${3:-$2} lib
+	[ -x "$src" ] || th_die "$src: not an executable"
+	th_add_file "$root" "$src" "$dst"
+	file_is_static "$src" && return 0
+	for lib in $(LC_ALL=C ldd "$src" | awk '/=> \//{print $3} /^[ \t]*\//{print $1}'); do
+		[ -e "$root/$lib" ] || th_add_file "$root" "$lib" "$lib"
+	done
+}
+
+# th_add_modules ROOT NAME...: copy kernel modules (and what they depend on,
+# from the cache's modules.dep) into ROOT/lib/modules/$KVER, and append
+# their modules.dep lines so busybox modprobe can load them inside.
+th_add_modules() {
+	local root=$1; shift
+	local name line rel dep
+	mkdir -p "$root/lib/modules/$KVER"
+	touch "$root/lib/modules/$KVER/modules.dep"
+	for name in "$@"; do
+		line=$(_th_modline "$name")
+		[ -n "$line" ] || th_die "kernel module $name not found in $KMODDIR"
+		for rel in $line; do
+			rel=${rel%:}
+			[ -e "$root/lib/modules/$KVER/$rel" ] && continue
+			th_add_file "$root" "$KMODDIR/$rel" "lib/modules/$KVER/$rel"
+			_th_modline "$(basename "$rel" .ko)" >>"$root/lib/modules/$KVER/modules.dep"
+		done
+	done
+}
+
+# _th_modline NAME: NAME's line of modules.dep ('-' and '_' are equivalent).
+_th_modline() {
+	local pat
+	pat=$(printf '%s' "$1" | sed 's/[-_]/[-_]/g')
+	grep -E "(^|/)$pat\.ko:" "$KMODDIR/modules.dep" | head -n 1
+}
+
+# th_pack ROOT OUT: an uncompressed newc cpio. Uncompressed on purpose: the
+# test host runs under TCG, where inflating tens of MiB costs seconds while
+# the kernel's copy of an uncompressed archive is cheap.
+th_pack() {
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$2.tmp"
+	mv "$2.tmp" "$2"
+}
+
+# th_elapsed START: seconds since START (from `date +%s.%N`), 1 decimal.
+th_now() { date +%s.%N; }
+th_elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}'; }

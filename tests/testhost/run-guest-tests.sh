@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `make guest-test`: run the guest scenarios in the nested test host and print
+# one line per scenario, then exactly "guest: N passed, M failed" (CI reads
+# it). Exit non-zero on any failure, including a test host that never came
+# up. Scenarios come from tests/guest/scenarios/SUITE in order; each file's
+# "# host-nodes: N" line picks the host NUMA shape, and every shape costs one
+# test-host boot (all scenarios of that shape run in it, one after another).
+#
+# usage: tests/testhost/run-guest-tests.sh [SCENARIO...] [TESTHOST-OPTION...]
+#   SCENARIO          run only these (default: SUITE)
+#   TESTHOST-OPTION   passed to testhost.sh, e.g. --vmm qemu (validate the
+#                     scenarios against QEMU), --mvmm PATH
+# Logs: build/testhost/guest-nodes<N>.{log,detail.log,results}.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+scen_dir=$REPO_ROOT/tests/guest/scenarios
+names=(); opts=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--with-qemu|--stream) opts+=("$1"); shift ;;
+	--*) opts+=("$1" "$2"); shift 2 ;;
+	*) names+=("$1"); shift ;;
+	esac
+done
+[ ${#names[@]} -gt 0 ] || mapfile -t names < <(grep -v -e '^#' -e '^[[:space:]]*$' "$scen_dir/SUITE")
+
+# Group by host shape, keeping the suite order within a group.
+declare -A group=() needq=()
+order=()
+for s in "${names[@]}"; do
+	[ -f "$scen_dir/$s.sh" ] || th_die "no scenario $s ($scen_dir/$s.sh)"
+	n=$(sed -n 's/^# host-nodes: *\([0-9]*\).*/\1/p' "$scen_dir/$s.sh" | head -n 1)
+	n=${n:-1}
+	# "# needs: qemu": that shape's test host also gets QEMU (comparisons).
+	grep -q '^# needs: qemu' "$scen_dir/$s.sh" && needq[$n]=1
+	[ -n "${group[$n]:-}" ] || order+=("$n")
+	group[$n]="${group[$n]:-}${group[$n]:+,}$s"
+done
+
+t0=$(th_now)
+rc=0
+for n in "${order[@]}"; do
+	"$TH_LIB_DIR/testhost.sh" --run "guest-nodes$n" --host-nodes "$n" \
+		--host-cpus $((n > 2 ? n : 2 / n * n)) --scenarios "${group[$n]}" \
+		${needq[$n]:+--with-qemu} ${opts[@]+"${opts[@]}"} || rc=1
+done
+
+pass=0; fail=0; skip=0
+for n in "${order[@]}"; do
+	f=$TH_BUILD/guest-nodes$n.results
+	[ -f "$f" ] || continue
+	pass=$((pass + $(grep -c '^PASS ' "$f" || true)))
+	fail=$((fail + $(grep -c '^FAIL ' "$f" || true)))
+	skip=$((skip + $(grep -c '^SKIP ' "$f" || true)))
+done
+# A scenario with no line at all (e.g. the runner died before writing any)
+# counts as failed.
+missing=$((${#names[@]} - pass - fail - skip))
+[ "$missing" -gt 0 ] && fail=$((fail + missing))
+[ "$fail" -gt 0 ] && rc=1
+th_log "guest tests took $(th_elapsed "$t0")s"
+if [ "$skip" -gt 0 ]; then
+	echo "guest: $pass passed, $fail failed, $skip skipped"
+else
+	echo "guest: $pass passed, $fail failed"
+fi
+exit "$rc"

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Build a test-host initramfs and boot it in QEMU (TCG, emulated AMD-V; see
+# shared TESTHOST.md), run guest scenarios inside, and report. Reusable:
+# later issues pick the host NUMA shape, extra files and modules, a scenario
+# list, or QEMU inside the test host.
+#
+# usage: tests/testhost/testhost.sh [options]
+#   --run NAME            log/result names: build/testhost/NAME.{log,detail.log,results}
+#   --scenarios A,B,...   scenarios from tests/guest/scenarios (default: all in SUITE)
+#   --host-nodes N        host NUMA nodes (default 1); CPUs and RAM split evenly
+#   --host-cpus N         host CPUs (default 2)
+#   --host-mem MIB        host RAM (default 3072)
+#   --vmm mvmm|qemu       the VMM the scenarios drive (qemu: qemu-as-mvmm)
+#   --with-qemu           put qemu-system-x86_64 + firmware in the test host
+#   --mvmm PATH           the mvmm binary (default ./mvmm, or $MVMM_BIN)
+#   --add SRC:DST         extra file in the test host (repeatable)
+#   --module NAME         extra stock-kernel module loaded in the test host
+#   --guest-add SRC:DST   extra file in the inner guest's initramfs
+#   --guest-module NAME   extra stock-kernel module in the inner guest's initramfs
+#   --scenario-timeout S  per-scenario bound inside the test host (default 240)
+#   --timeout S           bound for the whole boot (default: 60 + 150 per scenario)
+#   --demo CONFIG         no scenarios: copy CONFIG in, run mvmm on it with the
+#                         stock kernel and the guest initramfs; use with --stream
+#   --stream              copy the whole serial console to stdout as it comes
+# Prints one line per scenario ("PASS name (Ns)", "FAIL name (Ns): reason"
+# plus the log tail), and the boot's timing. Exit 0 iff every scenario passed
+# (SKIP counts as passed).
+set -eu
+shopt -s extglob
+. "$(dirname "$0")/lib.sh"
+
+run=guest; scenarios=; nodes=1; hcpus=2; hmem=3072; vmm=mvmm; with_qemu=0
+mvmm_bin=${MVMM_BIN:-$REPO_ROOT/mvmm}; per_timeout=240; timeout=; demo=; stream=0
+adds=(); mods=(); gargs=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--run) run=$2; shift 2 ;;
+	--scenarios) scenarios=${2//,/ }; shift 2 ;;
+	--host-nodes) nodes=$2; shift 2 ;;
+	--host-cpus) hcpus=$2; shift 2 ;;
+	--host-mem) hmem=$2; shift 2 ;;
+	--vmm) vmm=$2; shift 2 ;;
+	--with-qemu) with_qemu=1; shift ;;
+	--mvmm) mvmm_bin=$2; shift 2 ;;
+	--add) adds+=("$2"); shift 2 ;;
+	--module) mods+=("$2"); shift 2 ;;
+	--guest-add) gargs+=(--add "$2"); shift 2 ;;
+	--guest-module) gargs+=(--module "$2"); shift 2 ;;
+	--scenario-timeout) per_timeout=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--demo) demo=$2; shift 2 ;;
+	--stream) stream=1; shift ;;
+	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
+	*) th_die "unknown option $1 (see --help)" ;;
+	esac
+done
+[ "$vmm" = qemu ] && with_qemu=1
+[ -n "$scenarios" ] || [ -n "$demo" ] ||
+	scenarios=$(grep -v -e '^#' -e '^[[:space:]]*$' "$REPO_ROOT/tests/guest/scenarios/SUITE" | tr '\n' ' ')
+nscen=$(echo $scenarios | wc -w)
+[ -n "$timeout" ] || timeout=$((60 + 150 * (nscen > 0 ? nscen : 1)))
+[ $((hcpus % nodes)) -eq 0 ] || th_die "--host-cpus $hcpus does not split evenly over $nodes nodes"
+[ $((hmem % nodes)) -eq 0 ] || th_die "--host-mem $hmem does not split evenly over $nodes nodes"
+
+mkdir -p "$TH_BUILD"
+# Several people share one work tree: a second run of the same name waits
+# (bounded) instead of clobbering this one's logs and staging dir. Runs with
+# other names, or another TH_BUILD, go in parallel.
+exec 9>"$TH_BUILD/$run.lock"
+if ! flock -n 9; then
+	th_log "$run: another run of that name is in progress; waiting (at most 900s)"
+	flock -w 900 9 || th_die "$run: still locked after 900s ($TH_BUILD/$run.lock)"
+fi
+log=$TH_BUILD/$run.log
+detail=$TH_BUILD/$run.detail.log
+results=$TH_BUILD/$run.results
+hostcpio=$TH_BUILD/$run.host.cpio
+rm -f "$log" "$detail" "$results"
+
+# ---- the test host's initramfs ------------------------------------------
+build_host() {
+	th_kernel_fetch
+	local root=$TH_BUILD/$run.host-root
+	th_stage_init "$root"
+	install -m 755 "$TH_LIB_DIR/host-init" "$root/init"
+	mkdir -p "$root/testhost/bin" "$root/testhost/guest/configs" "$root/testhost/scenarios"
+	th_add_modules "$root" kvm_amd ${mods[@]+"${mods[@]}"}
+	printf '%s\n' ${mods[@]+"${mods[@]}"} >"$root/testhost/modules"
+	if [ -x "$mvmm_bin" ]; then
+		th_add_bin "$root" "$mvmm_bin" /testhost/bin/mvmm
+	elif [ "$vmm" = mvmm ]; then
+		th_die "$mvmm_bin missing: build it first (make mvmm) or pass --mvmm/--vmm qemu"
+	fi
+	install -m 755 "$TH_LIB_DIR/qemu-as-mvmm" "$root/testhost/bin/"
+	local t
+	for t in "$REPO_ROOT"/build/tools/*; do
+		[ -f "$t" ] && [ -x "$t" ] && th_add_bin "$root" "$t" "/testhost/bin/$(basename "$t")"
+	done
+	[ "$with_qemu" = 1 ] && add_qemu "$root"
+	# The inner guest: same stock kernel as bzImage and PVH vmlinux.
+	"$REPO_ROOT/tests/guest/build-initramfs.sh" -o "$TH_BUILD/$run.guest.cpio" \
+		${gargs[@]+"${gargs[@]}"} >/dev/null
+	cp "$TH_BUILD/$run.guest.cpio" "$root/testhost/guest/initramfs.cpio"
+	cp "$KVMLINUZ" "$root/testhost/guest/vmlinuz"
+	cp "$KVMLINUX" "$root/testhost/guest/vmlinux"
+	cp "$REPO_ROOT"/tests/guest/configs/*.ini "$root/testhost/guest/configs/"
+	cp "$REPO_ROOT/tests/guest/dmesg-allowlist" "$REPO_ROOT/tests/guest/dmesg-filter.awk" "$root/testhost/guest/"
+	cp "$REPO_ROOT"/tests/guest/scenarios/*.sh "$root/testhost/scenarios/"
+	[ -n "$demo" ] && th_add_file "$root" "$demo" "/testhost/demo/$(basename "$demo")"
+	local a
+	for a in ${adds[@]+"${adds[@]}"}; do
+		th_add_file "$root" "${a%%:*}" "${a#*:}"
+	done
+	th_pack "$root" "$hostcpio"
+	rm -rf "$root"
+}
+
+# QEMU for use inside the test host: the binary with its libraries and the
+# firmware a q35 direct-kernel boot loads (-nodefaults: no VGA or NIC ROMs).
+add_qemu() {
+	local root=$1 f
+	th_add_bin "$root" /usr/bin/qemu-system-x86_64
+	for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin \
+		/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin \
+		/usr/share/qemu/pvh.bin /usr/share/qemu/qboot.rom; do
+		th_add_file "$root" "$f" "/usr/share/qemu/$(basename "$f")"
+	done
+	ln -sf qboot.rom "$root/usr/share/qemu/bios-microvm.bin"
+}
+
+# ---- boot -----------------------------------------------------------------
+qemu_args() {
+	local i per_cpu=$((hcpus / nodes)) per_mem=$((hmem / nodes))
+	echo -machine q35 -accel tcg,thread=multi -cpu max -smp "$hcpus" -m "${hmem}M"
+	if [ "$nodes" -gt 1 ]; then
+		for ((i = 0; i < nodes; i++)); do
+			echo -object "memory-backend-ram,id=m$i,size=${per_mem}M"
+			echo -numa "node,nodeid=$i,cpus=$((i * per_cpu))-$(((i + 1) * per_cpu - 1)),memdev=m$i"
+		done
+		# A host PCI device behind a node-1 expander (41:00.0 in the test
+		# host), for mvmm's [pcie.NAME] host_device scenarios.
+		echo -device pxb-pcie,id=thpxb,bus_nr=0x40,numa_node=1,bus=pcie.0
+		echo -device pcie-root-port,id=thrp,bus=thpxb,chassis=40
+		echo -device edu,bus=thrp
+	fi
+	echo -nographic -no-reboot -monitor none -nic none -vga none
+	echo -serial stdio -serial "file:$detail"
+}
+
+cmdline="console=ttyS0 panic=-1 quiet th.timeout=$per_timeout th.vmm=$vmm"
+[ -n "$scenarios" ] && cmdline="$cmdline th.scenarios=${scenarios// /,}"
+cmdline="${cmdline%,}"
+[ -n "$demo" ] && cmdline="$cmdline th.demo=/testhost/demo/$(basename "$demo")"
+
+t_build=$(th_now)
+build_host
+th_log "$run: host initramfs $(du -h "$hostcpio" | cut -f1) built in $(th_elapsed "$t_build")s;" \
+	"booting ($nodes node(s), $hcpus CPUs, ${hmem} MiB, timeout ${timeout}s)"
+
+# The serial console goes to the log and, line by line, to a parser that
+# prints results as they arrive. Its state lives in files: the pipeline's
+# last stage is a subshell.
+t_boot=$(th_now)
+: >"$results"
+set +e
+# shellcheck disable=SC2046
+timeout -k 10 "$timeout" qemu-system-x86_64 $(qemu_args) \
+	-kernel "$KVMLINUZ" -initrd "$hostcpio" -append "$cmdline" </dev/null 2>&1 |
+	tee "$log" | while IFS= read -r line; do
+		line=${line%$'\r'}
+		if [ "$stream" = 1 ]; then
+			# SeaBIOS resets and clears the terminal (ESC c, ESC[2J): not ours
+			line=${line//$'\e'c/}
+			printf '%s\n' "${line//$'\e'\[*([0-9;?])[a-zA-Z]/}"
+		fi
+		case $line in
+		*@@HOST-INIT-REACHED*) echo "$(th_elapsed "$t_boot")" >"$results.init" ;;
+		@@RESULT\ *)
+			set -- $line
+			name=$2 res=$3 dt=$4; shift 4
+			echo "$res $name $dt $*" >>"$results"
+			if [ "$stream" = 0 ]; then
+				case $res in
+				FAIL) printf 'FAIL %s (%ss): %s\n' "$name" "$dt" "$*" ;;
+				SKIP) printf 'SKIP %s (%ss): %s\n' "$name" "$dt" "$*" ;;
+				*) printf 'PASS %s (%ss)\n' "$name" "$dt" ;;
+				esac
+			fi ;;
+		\|\ *) [ "$stream" = 0 ] && printf '    %s\n' "$line" ;;
+		*@@HOST-DONE*) echo done >"$results.done" ;;
+		esac
+	done
+qrc=${PIPESTATUS[0]}
+set -e
+total=$(th_elapsed "$t_boot")
+
+# ---- verdict ----------------------------------------------------------------
+rig_fail=
+if [ ! -f "$results.init" ]; then
+	rig_fail="test host never reached its /init (qemu exit $qrc)"
+elif [ ! -f "$results.done" ]; then
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		rig_fail="test host timed out after ${timeout}s"
+	else
+		rig_fail="test host stopped before finishing (qemu exit $qrc)"
+	fi
+fi
+if [ -n "$rig_fail" ]; then
+	echo "FAIL testhost $run: $rig_fail; log tail ($log):"
+	tail -n 30 "$log" | tr -d '\r' | sed 's/^/    /'
+	# Every scenario without a result failed with the rig.
+	for s in $scenarios; do
+		grep -q "^[A-Z]* $s " "$results" && continue
+		echo "FAIL $s 0 $rig_fail" >>"$results"
+		echo "FAIL $s: no result ($rig_fail)"
+	done
+fi
+if [ -f "$results.init" ]; then
+	init_t="reached /init in $(cat "$results.init")s"
+else
+	init_t="never reached /init"
+fi
+rm -f "$results.init" "$results.done"
+th_log "$run: test host $init_t, whole boot ${total}s (log: ${log#"$REPO_ROOT"/})"
+[ -z "$rig_fail" ] && ! grep -q '^FAIL ' "$results"
