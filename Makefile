@@ -24,7 +24,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/san/tests/%)
 TOOLS   := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all deps check unit guest-test demo bench clean
+.PHONY: all deps check unit kmod guest-test demo bench clean
 all: mvmm
 
 mvmm: $(OBJS)
@@ -53,7 +53,11 @@ deps:
 unit: $(UNIT)
 	@scripts/run-unit.sh $(UNIT)
 
-guest-test: mvmm $(TOOLS)
+# The guest driver, built against the guest kernel's own headers (cached).
+kmod:
+	@scripts/build-kmod.sh >/dev/null
+
+guest-test: mvmm $(TOOLS) kmod
 	@tests/testhost/run-guest-tests.sh
 
 check: deps
@@ -62,7 +66,7 @@ check: deps
 	@$(MAKE) --no-print-directory guest-test
 
 demo: deps
-	@$(MAKE) --no-print-directory all $(TOOLS)
+	@$(MAKE) --no-print-directory all $(TOOLS) kmod
 	@scripts/demo.sh
 
 bench: deps
@@ -71,5 +75,6 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD) mvmm
+	cd guest-kmod && rm -f *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order
 
 -include $(OBJS:.o=.d) $(SANOBJS:.o=.d)
