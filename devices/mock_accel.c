@@ -1,162 +1,140 @@
 /*
- * mock-accel PF: identity and BAR0 registers (MOCK-ACCEL.md), MSI-X table
- * in BAR0. See mock_accel.h and mock_accel_regs.h.
+ * mock-accel device: the PF and its VFs built from the parameters, the PF's
+ * config-space hooks (MSI-X, Bus Master Enable, SR-IOV, BAR placement,
+ * reset), VF UUIDs, teardown. See mock_accel.h.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "devices/mock_accel.h"
-#include "vmm/pci_host.h"
+#include "devices/mock_accel_priv.h"
+#include "vmm/util.h"
 
 static void pf_cfg_write(struct pci_func *f, unsigned off, unsigned len, uint32_t val,
 			 uint32_t old)
 {
-	struct mock_accel *d = f->opaque;
+	struct mock_accel_fn *fn = f->opaque;
 
 	(void)val;
 	(void)old;
-	msix__cfg_write(&d->msix, off, len);
+	msix__cfg_write(&fn->msix, off, len);
+	if (pci__overlaps(off, len, PCI_COMMAND, 2))
+		mock_accel_fn__sync_bme(fn);
+	mock_accel_sriov__cfg_write(fn->dev, off, len);
 }
 
-/* FLR or a secondary bus reset: config space is back to its reset image;
- * the MSI-X table goes back to all-masked. STATUS is software state that
- * survives until the VM stops (mock_accel_regs.h). */
+static void pf_bar_map(struct pci_func *f, unsigned bar, uint64_t addr, bool mapped)
+{
+	mock_accel_mem__bar_moved(f->opaque, bar, addr, mapped);
+}
+
+/* FLR or a secondary bus reset: config space is back to its reset image
+ * (VF Enable clear, so the VFs go), the MSI-X table all-masked, the DMA
+ * engine idle. STATUS is software state that survives until the VM stops
+ * (mock_accel_regs.h). */
 static void pf_reset(struct pci_func *f)
 {
-	struct mock_accel *d = f->opaque;
+	struct mock_accel_fn *fn = f->opaque;
 
-	msix__reset(&d->msix);
+	mock_accel_fn__reset(fn);
+	mock_accel_sriov__update(fn->dev);
 }
 
 static const struct pci_func_ops pf_ops = {
 	.cfg_write = pf_cfg_write,
+	.func_at = mock_accel_sriov__func_at,
+	.bar_map = pf_bar_map,
 	.reset = pf_reset,
 };
 
-/* One aligned dword of the register block; reserved offsets read 0. */
-static uint32_t reg_read(struct mock_accel *d, uint64_t off)
+/* splitmix64's finalizer, as config_pci.c uses for device UUIDs. */
+static uint64_t mix(uint64_t x)
 {
-	uint32_t v;
-
-	switch (off) {
-	case MOCK_ACCEL_REG_DEVICE_ID:
-		return MOCK_ACCEL_DEVICE_ID_MAGIC;
-	case MOCK_ACCEL_REG_REVISION:
-		return MOCK_ACCEL_REVISION;
-	case MOCK_ACCEL_REG_UUID ... MOCK_ACCEL_REG_UUID + MOCK_ACCEL_UUID_LEN - 1:
-		/* byte 0 of the UUID at the lowest address */
-		memcpy(&v, d->uuid + (off - MOCK_ACCEL_REG_UUID), 4);
-		return v;
-	case MOCK_ACCEL_REG_MEMORY_SIZE_LO:
-		return (uint32_t)d->memory_size;
-	case MOCK_ACCEL_REG_MEMORY_SIZE_HI:
-		return d->memory_size >> 32;
-	case MOCK_ACCEL_REG_CAPABILITIES:
-		return d->caps;
-	case MOCK_ACCEL_REG_STATUS:
-		return d->status;
-	case MOCK_ACCEL_REG_FW_VERSION:
-		return MOCK_ACCEL_FW_VERSION;
-	default:
-		return 0;
-	}
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
 }
 
-static void reg_write(struct mock_accel *d, uint64_t off, uint32_t v)
+/*
+ * VF @vf's UUID: stable (a function of the PF's UUID, itself derived from
+ * the machine and device names unless configured) and distinct per VF. Two
+ * FNV-1a 64 hashes of the PF UUID followed by "vf" and the index, mixed,
+ * stamped as an RFC 9562 version 8 UUID.
+ */
+static void vf_uuid(const uint8_t pf[MOCK_ACCEL_UUID_LEN], unsigned vf,
+		    uint8_t out[MOCK_ACCEL_UUID_LEN])
 {
-	if (off == MOCK_ACCEL_REG_STATUS)
-		d->status = v;
-	/* everything else is read-only or reserved: dropped */
-}
-
-void mock_accel__bar0_access(void *opaque, uint64_t off, void *data, uint32_t len,
-			     bool is_write)
-{
-	struct mock_accel *d = opaque;
-	uint32_t v[2];
+	const uint8_t tag[3] = { 'v', 'f', (uint8_t)vf };
+	uint64_t a = mock_accel_fnv1a64(MOCK_ACCEL_FNV1A64_BASIS, pf, MOCK_ACCEL_UUID_LEN);
+	uint64_t b = mock_accel_fnv1a64(0x84222325cbf29ce4ULL, pf, MOCK_ACCEL_UUID_LEN);
 	unsigned i;
 
-	if (msix__bar_access(&d->msix, off, data, len, is_write))
-		return;
-	/* Dword registers; an aligned qword is two of them (low first). A
-	 * misbehaving guest's odd access reads all-ones and is dropped. */
-	if ((len != 4 && len != 8) || (off & (len - 1)) || off + len > MOCK_ACCEL_BAR0_SIZE) {
-		if (!is_write)
-			memset(data, 0xff, len);
-		return;
+	a = mix(mock_accel_fnv1a64(a, tag, sizeof(tag)));
+	b = mix(mock_accel_fnv1a64(b, tag, sizeof(tag)));
+	for (i = 0; i < 8; i++) {
+		out[i] = a >> (56 - 8 * i);
+		out[8 + i] = b >> (56 - 8 * i);
 	}
-	pthread_mutex_lock(&d->lock);
-	if (is_write) {
-		memcpy(v, data, len);
-		for (i = 0; i < len / 4; i++)
-			reg_write(d, off + 4 * i, v[i]);
-	} else {
-		for (i = 0; i < len / 4; i++)
-			v[i] = reg_read(d, off + 4 * i);
-		memcpy(data, v, len);
-	}
-	pthread_mutex_unlock(&d->lock);
+	out[6] = (out[6] & 0x0f) | 0x80;	/* version 8 */
+	out[8] = (out[8] & 0x3f) | 0x80;	/* RFC variant */
 }
 
 int mock_accel__init(struct mock_accel *d, const struct mock_accel_params *p)
 {
-	const struct pci_id id = {
-		.vendor = MOCK_ACCEL_VENDOR_ID, .device = MOCK_ACCEL_PF_DEVICE_ID,
-		.class_code = MOCK_ACCEL_CLASS_CODE, .revision = MOCK_ACCEL_REVISION_ID,
-		.subsys_vendor = MOCK_ACCEL_SUBSYS_VENDOR_ID, .subsys = MOCK_ACCEL_PF_DEVICE_ID,
-		/* VFs are functions 1..N of this slot (MOCK-ACCEL.md). */
-		.multifunction = true,
-	};
-	const struct pci_pcie_params pcie = {
-		.type = PCI_EXP_TYPE_ENDPOINT,
-		.link_speed = PCI_LINK_SPEED,
-		.link_width = PCI_LINK_WIDTH,
-		.flr = true,
-	};
+	uint8_t uuid[MOCK_ACCEL_UUID_LEN];
+	unsigned i;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
-	if (!p->name || !p->send || p->total_vfs > MOCK_ACCEL_MAX_VFS)
+	d->epoll_fd = d->stop_fd = -1;
+	if (!p->name || !*p->name || !p->send || p->total_vfs > MOCK_ACCEL_MAX_VFS ||
+	    !p->memory_size || (p->total_vfs && !p->vf_memory_size))
 		return -EINVAL;
 	snprintf(d->name, sizeof(d->name), "%s", p->name);
-	memcpy(d->uuid, p->uuid, sizeof(d->uuid));
-	d->memory_size = p->memory_size;
-	d->vf_memory_size = p->vf_memory_size;
 	d->total_vfs = p->total_vfs;
-	d->caps = MOCK_ACCEL_CAP_COMPUTE;
-	d->status = MOCK_ACCEL_STATUS_RESET_VALUE;
-	ret = -pthread_mutex_init(&d->lock, NULL);
-	if (ret)
-		return ret;
+	d->vf_memory_size = p->vf_memory_size;
+	d->mem = p->mem;
+	if (p->hooks) {
+		d->hooks = *p->hooks;
+		d->has_hooks = true;
+	}
+	d->host_nodes = p->host_nodes;
+	d->mem_policy = p->mem_policy;
+	d->worker_cpus = p->worker_cpus;
 
-	pci__init(&d->pf, d->name, &id);
-	d->pf.ops = &pf_ops;
-	d->pf.opaque = d;
-	ret = pci__set_bar(&d->pf, MOCK_ACCEL_BAR_REGS, MOCK_ACCEL_BAR0_SIZE, PCI_BAR_MEM32,
-			   mock_accel__bar0_access, d);
+	ret = mock_accel_fn__init(&d->pf, d, -1, p->uuid, p->memory_size, p->send,
+				  p->send_opaque);
 	if (ret)
 		goto err;
-	ret = pci__add_pcie_cap(&d->pf, &pcie);
-	if (ret < 0)
-		goto err;
-	ret = msix__init(&d->msix, &d->pf, MOCK_ACCEL_MSIX_VECTORS, MOCK_ACCEL_BAR_REGS,
-			 MOCK_ACCEL_MSIX_TABLE_OFFSET, MOCK_ACCEL_MSIX_PBA_OFFSET, p->send,
-			 p->send_opaque);
+	d->pf.pci.ops = &pf_ops;
+	for (i = 0; i < d->total_vfs; i++) {
+		vf_uuid(p->uuid, i, uuid);
+		ret = mock_accel_fn__init(&d->vfs[i], d, i, uuid, p->vf_memory_size, p->send,
+					  p->send_opaque);
+		if (ret)
+			goto err;
+	}
+	ret = mock_accel_sriov__init(d);
 	if (ret)
 		goto err;
+	if (!p->no_worker) {
+		ret = mock_accel_dma__start(d);
+		if (ret)
+			goto err;
+	}
 	return 0;
 err:
-	pthread_mutex_destroy(&d->lock);
+	mock_accel__destroy(d);
 	return ret;
 }
 
 void mock_accel__destroy(struct mock_accel *d)
 {
-	if (!d->pf.name)
-		return;
-	pci__unmap_bars(&d->pf);
-	msix__destroy(&d->msix);
-	pthread_mutex_destroy(&d->lock);
-	d->pf.name = NULL;
+	unsigned i;
+
+	mock_accel_dma__stop(d);
+	mock_accel_sriov__destroy(d);
+	for (i = 0; i < MOCK_ACCEL_MAX_VFS; i++)
+		mock_accel_fn__destroy(&d->vfs[i]);
+	mock_accel_fn__destroy(&d->pf);
 }

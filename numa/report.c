@@ -162,6 +162,24 @@ err:
 	return ret;
 }
 
+int numa_report__plan_thread(struct numa_report *r, pid_t tid, const struct idset *planned)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nr_threads; i++) {
+		struct numa_report_thread *th = &r->thread[i];
+
+		if (th->tid != tid)
+			continue;
+		r->off_plan -= !th->ok;
+		th->planned = *planned;
+		th->ok = idset__equal(&th->affinity, &th->planned);
+		r->off_plan += !th->ok;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 void numa_report__free(struct numa_report *r)
 {
 	free(r->thread);

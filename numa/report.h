@@ -52,6 +52,10 @@ struct numa_report {
 int numa_report__collect(struct numa_report *r, const struct topology *t,
 			 const struct gmem *mem, const char *when);
 void numa_report__free(struct numa_report *r);
+/* Thread @tid has its own plan (a device's DMA worker runs on its device's
+ * host node, not on emulator_cpus): judge it against @planned instead.
+ * -ENOENT if the report has no such thread. */
+int numa_report__plan_thread(struct numa_report *r, pid_t tid, const struct idset *planned);
 
 /* Human table (stderr in mvmm). */
 void numa_report__print(const struct numa_report *r, const struct topology *t, FILE *f);

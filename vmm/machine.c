@@ -7,6 +7,7 @@
  *   tear down.
  */
 #include <errno.h>
+#include <numaif.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,48 @@ static unsigned machine_phys_bits(const struct vm *vm)
 	return 36;
 }
 
+/* Host hooks of devices: BARs as memory slots, doorbells as ioeventfds. */
+static int machine_map_mem(void *opaque, uint64_t gpa, uint64_t size, void *hva)
+{
+	return vm__map_mem(opaque, gpa, size, hva);
+}
+
+static void machine_unmap_mem(void *opaque, int slot)
+{
+	vm__unmap_mem(opaque, slot);
+}
+
+static int machine_ioeventfd(void *opaque, uint64_t gpa, uint32_t len, int fd, bool assign)
+{
+	return vm__ioeventfd(opaque, gpa, len, fd, assign);
+}
+
+/* Where device @d lives on the host: its host bridge's guest node -> that
+ * node's host node(s), which bind its device memory (with the node's
+ * policy) and whose CPUs run its DMA worker. Nothing for an unbound node. */
+static void machine_device_place(const struct machine *m, const struct config_device *d,
+				 struct mock_accel_params *p)
+{
+	static const int mpol[] = {
+		[CONFIG_POLICY_BIND] = MPOL_BIND,
+		[CONFIG_POLICY_PREFERRED] = MPOL_PREFERRED,
+		[CONFIG_POLICY_INTERLEAVE] = MPOL_INTERLEAVE,
+	};
+	const struct vm_config *cfg = m->vm.cfg;
+	int node = d->pcie < 0 ? (m->topo.numa ? 0 : -1) : cfg->pcie[d->pcie].node;
+	const struct topo_node *tn;
+
+	if (node < 0 || (unsigned)node >= m->topo.nr_nodes)
+		return;
+	tn = &m->topo.node[node];
+	p->host_nodes = tn->host_nodes;
+	p->mem_policy = mpol[tn->policy];
+	idset__for_each(h, &tn->host_nodes)
+		if (h < NUMA_HOST_MAX_NODES)
+			idset__or(&p->worker_cpus, &m->host.node[h].cpus);
+	idset__and(&p->worker_cpus, &m->host.allowed_cpus);
+}
+
 /* PCIe host, expander buses, devices behind their root ports; bus numbers,
  * windows and BARs assigned as firmware would. */
 static int machine_pci(struct machine *m)
@@ -165,20 +208,27 @@ static int machine_pci(struct machine *m)
 	if (!ret && cfg->nr_devices && !(m->devs = calloc(cfg->nr_devices, sizeof(*m->devs))))
 		ret = -ENOMEM;
 	for (i = 0; !ret && i < cfg->nr_devices; i++) {
+		const struct mock_accel_hooks hooks = {
+			.map_mem = machine_map_mem, .unmap_mem = machine_unmap_mem,
+			.ioeventfd = machine_ioeventfd, .opaque = vm,
+		};
 		const struct config_device *d = &cfg->devices[i];
 		struct mock_accel_params p = {
 			.name = d->name, .memory_size = d->memory_size,
 			.vf_memory_size = d->vf_memory_size, .total_vfs = d->vfs,
 			.send = irq__msi_send, .send_opaque = &vm->irq,
+			.mem = &vm->mem, .hooks = &hooks,
 		};
 
 		memcpy(p.uuid, d->uuid, sizeof(p.uuid));
+		machine_device_place(m, d, &p);
 		ret = mock_accel__init(&m->devs[i], &p);
 		if (ret)
 			break;
 		m->nr_devs = i + 1;
 		ret = pci_host__add_device(&m->pci, pci_host__root(&m->pci, d->pcie < 0 ? "main" :
-						cfg->pcie[d->pcie].name), &m->devs[i].pf, d->chassis, NULL);
+						cfg->pcie[d->pcie].name), &m->devs[i].pf.pci, d->chassis,
+					   NULL);
 	}
 	if (!ret)
 		ret = pci_host__assign(&m->pci);
@@ -233,6 +283,7 @@ static void machine_report(struct machine *m, const char *when)
 {
 	const char *json = m->vm.cfg->report_json;
 	struct numa_report r;
+	unsigned i;
 	int ret;
 
 	ret = numa_report__collect(&r, &m->topo, &m->vm.mem, when);
@@ -240,6 +291,12 @@ static void machine_report(struct machine *m, const char *when)
 		pr_warn("placement report (%s): %s", when, strerror(-ret));
 		return;
 	}
+	/* Device DMA workers run on their device's host node, not with the
+	 * emulator threads. */
+	for (i = 0; i < m->nr_devs; i++)
+		if (mock_accel__worker_tid(&m->devs[i]) && !idset__empty(&m->devs[i].worker_cpus))
+			numa_report__plan_thread(&r, mock_accel__worker_tid(&m->devs[i]),
+						 &m->devs[i].worker_cpus);
 	numa_report__print(&r, &m->topo, stderr);
 	if (json && (ret = numa_report__write_json(&r, &m->topo, json)) < 0)
 		pr_warn("placement report: cannot write '%s': %s", json, strerror(-ret));

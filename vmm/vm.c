@@ -128,6 +128,7 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, const struct topology
 	vm->nr_vcpus = topo->nr_vcpus;
 	vm->topo = topo->cpu;
 	vm->main_thread = pthread_self();
+	pthread_mutex_init(&vm->slot_lock, NULL);
 	atomic_init(&vm->stopping, false);
 	atomic_init(&vm->exit_status, -1);
 	gmem__init(&vm->mem);
@@ -227,6 +228,55 @@ void vm__request_stop(struct vm *vm, int status, const char *reason)
 		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s", reason);
 	atomic_store(&vm->stopping, true);
 	pthread_kill(vm->main_thread, SIG_VM_STOP);
+}
+
+int vm__map_mem(struct vm *vm, uint64_t gpa, uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region r = {
+		.guest_phys_addr = gpa, .memory_size = size, .userspace_addr = (uintptr_t)hva,
+	};
+	int i, ret = -ENOSPC;
+
+	pthread_mutex_lock(&vm->slot_lock);
+	for (i = 0; i < VM_DEV_SLOTS; i++)
+		if (!(vm->dev_slots[i / 64] & (1ULL << (i % 64))))
+			break;
+	if (i < VM_DEV_SLOTS) {
+		r.slot = VM_DEV_SLOT_FIRST + i;
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+			ret = -errno;
+		} else {
+			vm->dev_slots[i / 64] |= 1ULL << (i % 64);
+			ret = r.slot;
+		}
+	}
+	pthread_mutex_unlock(&vm->slot_lock);
+	return ret;
+}
+
+void vm__unmap_mem(struct vm *vm, int slot)
+{
+	struct kvm_userspace_memory_region r = { .slot = slot };	/* size 0: delete */
+	int i = slot - VM_DEV_SLOT_FIRST;
+
+	if (i < 0 || i >= VM_DEV_SLOTS)
+		return;
+	pthread_mutex_lock(&vm->slot_lock);
+	if (vm->dev_slots[i / 64] & (1ULL << (i % 64))) {
+		/* Deleting an existing slot cannot fail short of a KVM bug. */
+		ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
+		vm->dev_slots[i / 64] &= ~(1ULL << (i % 64));
+	}
+	pthread_mutex_unlock(&vm->slot_lock);
+}
+
+int vm__ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, bool assign)
+{
+	struct kvm_ioeventfd e = {
+		.addr = gpa, .len = len, .fd = fd, .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+
+	return ioctl(vm->vm_fd, KVM_IOEVENTFD, &e) < 0 ? -errno : 0;
 }
 
 int vm__irq_line(struct vm *vm, uint32_t gsi, int level)

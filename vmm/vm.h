@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
 
@@ -33,6 +34,11 @@ enum vm_exit {
 	VM_EXIT_SIGNAL_BASE = 128,	/* + signal number */
 };
 
+/* KVM memory slots: RAM takes 0..mem.nr-1; device memory (BARs mapped
+ * without exits) gets slots from its own range, allocated while running. */
+#define VM_DEV_SLOT_FIRST	GMEM_MAX_REGIONS
+#define VM_DEV_SLOTS		512
+
 /* Signals: vCPU kick (interrupts KVM_RUN) and "a stop was requested". */
 #define SIG_VCPU_KICK	(SIGRTMIN + 0)
 #define SIG_VM_STOP	(SIGRTMIN + 1)
@@ -48,6 +54,8 @@ struct vm {
 	struct bus pio;
 	struct bus mmio;
 	struct irq irq;			/* GSI routes, irqfd, MSI injection */
+	pthread_mutex_t slot_lock;	/* dev_slots */
+	uint64_t dev_slots[VM_DEV_SLOTS / 64];	/* device memory slots in use */
 	struct cpu_topo topo;
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
@@ -67,6 +75,16 @@ void vm__destroy(struct vm *vm);
 /* Ask the VM to stop with @status; the first request wins. Safe from any
  * thread. @reason (may be NULL) is printed once by main for non-zero statuses. */
 void vm__request_stop(struct vm *vm, int status, const char *reason);
+
+/* Map [@hva, @hva + @size) at guest-physical @gpa as a device memory slot
+ * (a device-memory BAR: guest accesses do not exit). Safe while vCPUs run.
+ * Returns the slot, -ENOSPC, or KVM's error (-EEXIST over RAM or another
+ * slot). */
+int vm__map_mem(struct vm *vm, uint64_t gpa, uint64_t size, void *hva);
+void vm__unmap_mem(struct vm *vm, int slot);
+/* (Un)register eventfd @fd for guest MMIO writes of @len bytes at @gpa
+ * (KVM_IOEVENTFD, no datamatch). */
+int vm__ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, bool assign);
 
 /* Drive an interrupt line of the in-kernel PIC/IOAPIC. */
 int vm__irq_line(struct vm *vm, uint32_t gsi, int level);

@@ -97,7 +97,15 @@ build_host() {
 		[ -f "$t" ] && [ -x "$t" ] && th_add_bin "$root" "$t" "/testhost/bin/$(basename "$t")"
 	done
 	[ "$with_qemu" = 1 ] && add_qemu "$root"
-	# The inner guest: same stock kernel as bzImage and PVH vmlinux.
+	# The inner guest: same stock kernel as bzImage and PVH vmlinux, plus
+	# mock-accel's driver, tool and in-guest test script when built (the
+	# init loads/runs them only when mvmm.kmod= / mvmm.run= say so).
+	local g
+	for g in guest-kmod/mock-accel.ko:lib/mock-accel.ko \
+		build/tools/mock-accel-tool:bin/mock-accel-tool \
+		tests/guest/scenarios/accel-inguest.sh:bin/accel-inguest.sh; do
+		if [ -f "$REPO_ROOT/${g%%:*}" ]; then gargs+=(--add "$REPO_ROOT/$g"); fi
+	done
 	"$REPO_ROOT/tests/guest/build-initramfs.sh" -o "$TH_BUILD/$run.guest.cpio" \
 		${gargs[@]+"${gargs[@]}"} >/dev/null
 	cp "$TH_BUILD/$run.guest.cpio" "$root/testhost/guest/initramfs.cpio"
@@ -157,49 +165,80 @@ build_host
 th_log "$run: host initramfs $(du -h "$hostcpio" | cut -f1) built in $(th_elapsed "$t_build")s;" \
 	"booting ($nodes node(s), $hcpus CPUs, ${hmem} MiB, timeout ${timeout}s)"
 
-# The serial console goes to the log and, line by line, to a parser that
-# prints results as they arrive. Its state lives in files: the pipeline's
-# last stage is a subshell.
+# The serial console goes through a fifo to the parser below (in this shell,
+# so its state is plain variables), which appends it to the log and prints
+# results as they arrive. Besides the overall timeout, a progress watchdog
+# ends a wedged test host (seen: soft lockups of both host CPUs inside KVM):
+# host-init reports each scenario within --scenario-timeout, so no result
+# for that long plus a margin means the test host is stuck.
 t_boot=$(th_now)
-: >"$results"
+: >"$results"; : >"$log"
+fifo=$TH_BUILD/$run.console
+rm -f "$fifo"; mkfifo "$fifo"
 set +e
 # shellcheck disable=SC2046
 timeout -k 10 "$timeout" qemu-system-x86_64 $(qemu_args) \
-	-kernel "$KVMLINUZ" -initrd "$hostcpio" -append "$cmdline" </dev/null 2>&1 |
-	tee "$log" | while IFS= read -r line; do
-		line=${line%$'\r'}
-		if [ "$stream" = 1 ]; then
-			# SeaBIOS resets and clears the terminal (ESC c, ESC[2J): not ours
-			line=${line//$'\e'c/}
-			printf '%s\n' "${line//$'\e'\[*([0-9;?])[a-zA-Z]/}"
+	-kernel "$KVMLINUZ" -initrd "$hostcpio" -append "$cmdline" </dev/null >"$fifo" 2>&1 &
+qpid=$!
+exec 8<"$fifo"
+got_init=0; got_done=0; wedged=; carry=
+progress=$SECONDS
+set -f	# `set -- $line` below must not glob
+while :; do
+	if IFS= read -r -t 5 line <&8; then
+		line=$carry$line; carry=
+	else
+		[ $? -gt 128 ] || { [ -n "$line$carry" ] && printf '%s' "$carry$line" >>"$log"; break; }
+		carry=$carry$line	# read timed out mid-line: keep the part
+		limit=$((got_init ? per_timeout + 60 : 120))
+		if [ $((SECONDS - progress)) -gt "$limit" ]; then
+			wedged="no progress for ${limit}s (wedged test host?)"
+			kill -TERM "$qpid" 2>/dev/null
+			progress=$SECONDS	# the overall timeout's -k still bounds the exit
 		fi
-		case $line in
-		*@@HOST-INIT-REACHED*) echo "$(th_elapsed "$t_boot")" >"$results.init" ;;
-		@@RESULT\ *)
-			set -- $line
-			name=$2 res=$3 dt=$4; shift 4
-			echo "$res $name $dt $*" >>"$results"
-			if [ "$stream" = 0 ]; then
-				case $res in
-				FAIL) printf 'FAIL %s (%ss): %s\n' "$name" "$dt" "$*" ;;
-				SKIP) printf 'SKIP %s (%ss): %s\n' "$name" "$dt" "$*" ;;
-				*) printf 'PASS %s (%ss)\n' "$name" "$dt" ;;
-				esac
-			fi ;;
-		\|\ *) [ "$stream" = 0 ] && printf '    %s\n' "$line" ;;
-		*@@HOST-DONE*) echo done >"$results.done" ;;
-		esac
-	done
-qrc=${PIPESTATUS[0]}
+		continue
+	fi
+	printf '%s\n' "$line" >>"$log"
+	line=${line%$'\r'}
+	if [ "$stream" = 1 ]; then
+		# SeaBIOS resets and clears the terminal (ESC c, ESC[2J): not ours
+		line=${line//$'\e'c/}
+		printf '%s\n' "${line//$'\e'\[*([0-9;?])[a-zA-Z]/}"
+	fi
+	case $line in
+	*@@HOST-INIT-REACHED*) got_init=1; progress=$SECONDS; init_at=$(th_elapsed "$t_boot") ;;
+	@@RESULT\ *)
+		progress=$SECONDS
+		set -- $line
+		[ $# -ge 4 ] || continue	# a line cut by a kernel message
+		name=$2 res=$3 dt=$4; shift 4
+		echo "$res $name $dt $*" >>"$results"
+		[ "$stream" = 1 ] && continue
+		case $res in
+		FAIL) printf 'FAIL %s (%ss): %s\n' "$name" "$dt" "$*" ;;
+		SKIP) printf 'SKIP %s (%ss): %s\n' "$name" "$dt" "$*" ;;
+		*) printf 'PASS %s (%ss)\n' "$name" "$dt" ;;
+		esac ;;
+	\|\ *) [ "$stream" = 0 ] && printf '    %s\n' "$line" ;;
+	*@@HOST-DONE*) got_done=1 ;;
+	esac
+done
+set +f
+exec 8<&-
+wait "$qpid"
+qrc=$?
+rm -f "$fifo"
 set -e
 total=$(th_elapsed "$t_boot")
 
 # ---- verdict ----------------------------------------------------------------
 rig_fail=
-if [ ! -f "$results.init" ]; then
-	rig_fail="test host never reached its /init (qemu exit $qrc)"
-elif [ ! -f "$results.done" ]; then
-	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+if [ "$got_init" = 0 ]; then
+	rig_fail="test host never reached its /init (${wedged:-qemu exit $qrc})"
+elif [ "$got_done" = 0 ]; then
+	if [ -n "$wedged" ]; then
+		rig_fail="test host stopped: $wedged"
+	elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 		rig_fail="test host timed out after ${timeout}s"
 	else
 		rig_fail="test host stopped before finishing (qemu exit $qrc)"
@@ -215,11 +254,10 @@ if [ -n "$rig_fail" ]; then
 		echo "FAIL $s: no result ($rig_fail)"
 	done
 fi
-if [ -f "$results.init" ]; then
-	init_t="reached /init in $(cat "$results.init")s"
+if [ "$got_init" = 1 ]; then
+	init_t="reached /init in ${init_at}s"
 else
 	init_t="never reached /init"
 fi
-rm -f "$results.init" "$results.done"
 th_log "$run: test host $init_t, whole boot ${total}s (log: ${log#"$REPO_ROOT"/})"
 [ -z "$rig_fail" ] && ! grep -q '^FAIL ' "$results"

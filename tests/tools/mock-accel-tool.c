@@ -27,10 +27,16 @@
  *               dev_node=... mbps=... dev_mbps=...
  *       (MB = 10^6 bytes; mbps from wall time around the ioctls, dev_mbps
  *       from the driver's doorbell-to-completion time)
+ *   mock-accel-tool fuzz PCI-ADDR... [--seed N] [--rounds N] [--doorbells N]
+ *       a misbehaving guest against functions no driver holds: garbage into
+ *       every BAR0 offset (registers, DMA block, MSI-X table and PBA) at
+ *       every width and alignment, garbage doorbells, bad guest addresses
+ *       (past RAM, wrapping) with Bus Master Enable on; then the function
+ *       must still answer. @@FACT fuzz_<addr>=pass|fail and a histogram.
  * DEV: mock0, mock0_vf1, /dev/mock-accel0, or a PCI address (0000:11:00.0).
  * Exit status: 0 ok, 1 failure, 2 usage, 77 the device has no DMA engine.
- * MOCK_ACCEL_SYSFS and MOCK_ACCEL_DEVDIR override /sys/class/mock-accel and
- * /dev (unit tests).
+ * MOCK_ACCEL_SYSFS, MOCK_ACCEL_DEVDIR and MOCK_ACCEL_PCI_SYSFS override
+ * /sys/class/mock-accel, /dev and /sys/bus/pci/devices (unit tests).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -1110,6 +1116,359 @@ static int cmd_bench(struct dev *d, uint64_t size, int node, int iters, bool pol
 	return rc;
 }
 
+/* ---- fuzz ------------------------------------------------------------------------ */
+
+/*
+ * A misbehaving guest, through BAR0 mapped from sysfs (resource0) of
+ * functions no driver holds (the kernel refuses the mapping otherwise,
+ * CONFIG_IO_STRICT_DEVMEM): garbage into every offset of the 4 KiB (the
+ * registers, the DMA block, the MSI-X table and PBA), accesses of every
+ * width at every alignment, doorbells with garbage parameters, and with
+ * Bus Master Enable on, doorbells whose guest addresses are past the end of
+ * RAM or wrap. Guest RAM is never a target: garbage runs with Bus Master
+ * Enable off (the device refuses every guest range), and later guest
+ * destinations are outside RAM, so the device must refuse them; the run
+ * fails if one of those completes. Afterwards the function must still
+ * answer (DEVICE_ID, STATUS read back, a good operation completes).
+ */
+#define PCI_COMMAND_OFF		0x04	/* config offset of the command register */
+#define PCI_COMMAND_MEMORY_BIT	0x02
+#define PCI_COMMAND_MASTER_BIT	0x04
+
+struct fz {
+	const char *addr;		/* PCI address */
+	volatile uint8_t *bar;		/* BAR0, 4 KiB */
+	int cfg;			/* config space fd */
+	uint64_t rng, ram_end;
+	unsigned ops, done, bad;	/* doorbells, DONE, refused guest writes completed */
+	unsigned err[MOCK_ACCEL_DMA_ERR_MAX + 2];	/* by error code, +1: unknown */
+};
+
+static const char *pci_sysfs(void)
+{
+	const char *r = getenv("MOCK_ACCEL_PCI_SYSFS");
+
+	return r && *r ? r : "/sys/bus/pci/devices";
+}
+
+static uint32_t fz_rd32(struct fz *f, unsigned off)
+{
+	return *(volatile uint32_t *)(f->bar + off);
+}
+
+static void fz_wr32(struct fz *f, unsigned off, uint32_t v)
+{
+	*(volatile uint32_t *)(f->bar + off) = v;
+}
+
+static void fz_wr64(struct fz *f, unsigned off, uint64_t v)
+{
+	fz_wr32(f, off, (uint32_t)v);
+	fz_wr32(f, off + 4, v >> 32);
+}
+
+/* One access of @len (1, 2, 4, 8) at @off, any alignment. */
+static void fz_access(struct fz *f, unsigned off, unsigned len, uint64_t v, bool write)
+{
+	volatile uint8_t *p = f->bar + off;
+
+	switch (len) {
+	case 1: if (write) *p = v; else (void)*p; break;
+	case 2: if (write) *(volatile uint16_t *)p = v; else (void)*(volatile uint16_t *)p; break;
+	case 4: if (write) *(volatile uint32_t *)p = v; else (void)*(volatile uint32_t *)p; break;
+	default: if (write) *(volatile uint64_t *)p = v; else (void)*(volatile uint64_t *)p; break;
+	}
+}
+
+static uint16_t fz_command(struct fz *f)
+{
+	uint8_t v[2] = { 0, 0 };
+
+	if (pread(f->cfg, v, 2, PCI_COMMAND_OFF) != 2)
+		return 0;
+	return v[0] | v[1] << 8;
+}
+
+static int fz_set_command(struct fz *f, uint16_t cmd)
+{
+	uint8_t v[2] = { cmd & 0xff, cmd >> 8 };
+
+	return pwrite(f->cfg, v, 2, PCI_COMMAND_OFF) == 2 ? 0 : -EIO;
+}
+
+/* A guest address no RAM is at: past the end of RAM, or so close to 2^64
+ * that the range wraps. */
+static uint64_t fz_bad_gpa(uint64_t *rng, uint64_t ram_end, uint64_t len)
+{
+	uint64_t r = rng_next(rng);
+
+	switch (r % 3) {
+	case 0:		/* just past the end of RAM */
+		return ram_end + (r >> 40);
+	case 1:		/* anywhere above it, below 2^52 */
+		return ram_end + (r >> 12) % ((1ULL << 52) - ram_end);
+	default:	/* wrapping (len > 0: the range passes 2^64) */
+		return UINT64_MAX - (r >> 52) % (len ? len : 1);
+	}
+}
+
+/* Wait (bounded) until the doorbells rung so far are all consumed: ring one
+ * with LEN 0 and wait for DMA_SEQ to move and the state to leave BUSY. An
+ * operation still running is aborted. 0, or -ETIMEDOUT. */
+static int fz_settle(struct fz *f)
+{
+	double deadline = now_s() + 10, abort_at = now_s() + 2;
+	uint32_t seq;
+
+	fz_wr64(f, MOCK_ACCEL_REG_DMA_LEN, 0);
+	fz_wr32(f, MOCK_ACCEL_REG_DMA_CTRL, MOCK_ACCEL_DMA_OP_FILL | MOCK_ACCEL_DMA_CTRL_DST_DEV);
+	seq = fz_rd32(f, MOCK_ACCEL_REG_DMA_SEQ);
+	fz_wr32(f, MOCK_ACCEL_REG_DMA_DOORBELL, 1);
+	while (fz_rd32(f, MOCK_ACCEL_REG_DMA_SEQ) == seq ||
+	       MOCK_ACCEL_DMA_STATE(fz_rd32(f, MOCK_ACCEL_REG_DMA_STATUS)) ==
+	       MOCK_ACCEL_DMA_STATE_BUSY) {
+		if (now_s() > deadline)
+			return -ETIMEDOUT;
+		if (now_s() > abort_at) {	/* a long garbage operation */
+			fz_wr32(f, MOCK_ACCEL_REG_DMA_ABORT, MOCK_ACCEL_DMA_ABORT_REQ);
+			abort_at = deadline;
+		}
+		usleep(100);
+	}
+	return 0;
+}
+
+/* One operation with the registers as they are: DMA_STATUS, or 0 when it
+ * did not finish within 10 s (then aborted). */
+static uint32_t fz_run(struct fz *f)
+{
+	uint32_t seq = fz_rd32(f, MOCK_ACCEL_REG_DMA_SEQ);
+	double deadline = now_s() + 10;
+
+	fz_wr32(f, MOCK_ACCEL_REG_DMA_STATUS, 0);
+	fz_wr32(f, MOCK_ACCEL_REG_DMA_DOORBELL, 1);
+	while (fz_rd32(f, MOCK_ACCEL_REG_DMA_SEQ) == seq) {
+		if (now_s() > deadline) {
+			fz_wr32(f, MOCK_ACCEL_REG_DMA_ABORT, MOCK_ACCEL_DMA_ABORT_REQ);
+			return 0;
+		}
+		usleep(50);
+	}
+	return fz_rd32(f, MOCK_ACCEL_REG_DMA_STATUS);
+}
+
+static void fz_count(struct fz *f, uint32_t st)
+{
+	uint32_t e = MOCK_ACCEL_DMA_ERR(st);
+
+	f->ops++;
+	if (MOCK_ACCEL_DMA_STATE(st) == MOCK_ACCEL_DMA_STATE_DONE)
+		f->done++;
+	else
+		f->err[e <= MOCK_ACCEL_DMA_ERR_MAX ? e : MOCK_ACCEL_DMA_ERR_MAX + 1]++;
+}
+
+/* Garbage everywhere, Bus Master Enable off. */
+static int fz_garbage(struct fz *f, unsigned rounds)
+{
+	static const unsigned widths[] = { 1, 2, 4, 8 };
+	unsigned r, off, i;
+
+	for (r = 0; r < rounds; r++) {
+		/* Every dword of the 4 KiB, in order (so the DMA parameters
+		 * are garbage when the doorbell at 0x60 rings) ... */
+		for (off = 0; off < MOCK_ACCEL_BAR0_SIZE; off += 4)
+			fz_wr32(f, off, (uint32_t)rng_next(&f->rng));
+		/* ... then every width at random offsets, reads and writes. */
+		for (i = 0; i < 4096; i++) {
+			uint64_t x = rng_next(&f->rng);
+			unsigned len = widths[x % 4];
+
+			off = (x >> 8) % (MOCK_ACCEL_BAR0_SIZE - 7);
+			fz_access(f, off, len, rng_next(&f->rng), (x >> 20) & 1);
+		}
+		if (fz_settle(f))
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+/* Doorbells with garbage parameters and bad guest addresses, bus master on. */
+static void fz_bad_dma(struct fz *f, unsigned n)
+{
+	static const uint32_t ops[] = {
+		MOCK_ACCEL_DMA_OP_COPY, MOCK_ACCEL_DMA_OP_FILL, MOCK_ACCEL_DMA_OP_CHECKSUM,
+	};
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t x = rng_next(&f->rng), len, src, dst;
+		uint32_t op = (x >> 4) % 8 ? ops[x % 3] : (uint32_t)(x >> 32) & 0xf;
+		uint32_t ctrl = op, st;
+		bool guest_dst;
+
+		/* Lengths: tiny, page-ish, huge, or 2^64 - 1. */
+		switch ((x >> 8) % 4) {
+		case 0: len = 1 + (x >> 40) % 64; break;
+		case 1: len = 1 + (x >> 20) % (1 << 22); break;
+		case 2: len = rng_next(&f->rng); break;
+		default: len = UINT64_MAX; break;
+		}
+		if ((x >> 12) & 1)
+			ctrl |= MOCK_ACCEL_DMA_CTRL_SRC_DEV;
+		if ((x >> 13) & 1)
+			ctrl |= MOCK_ACCEL_DMA_CTRL_DST_DEV;
+		if ((x >> 14) & 1)
+			ctrl |= MOCK_ACCEL_DMA_CTRL_IRQ;	/* MSI-X is off: nothing fires */
+		if (!((x >> 15) % 16))
+			ctrl |= (uint32_t)rng_next(&f->rng) & 0x7ff00000;	/* reserved bits */
+		/* Sources: anything (reading guest RAM harms no one). */
+		src = (x >> 16) & 1 ? rng_next(&f->rng) % f->ram_end : rng_next(&f->rng);
+		guest_dst = (op == MOCK_ACCEL_DMA_OP_COPY || op == MOCK_ACCEL_DMA_OP_FILL) &&
+			    !(ctrl & MOCK_ACCEL_DMA_CTRL_DST_DEV);
+		/* Guest destinations: never RAM. Device ones: anything. */
+		dst = guest_dst ? fz_bad_gpa(&f->rng, f->ram_end, len) : rng_next(&f->rng) >> (x % 64);
+		if (guest_dst && dst < f->ram_end)
+			dst = f->ram_end;	/* belt and braces */
+		fz_wr64(f, MOCK_ACCEL_REG_DMA_SRC, src);
+		fz_wr64(f, MOCK_ACCEL_REG_DMA_DST, dst);
+		fz_wr64(f, MOCK_ACCEL_REG_DMA_LEN, len);
+		fz_wr32(f, MOCK_ACCEL_REG_DMA_PATTERN, (uint32_t)x);
+		fz_wr32(f, MOCK_ACCEL_REG_DMA_IRQ_VECTOR, (x >> 48) % 4);
+		fz_wr32(f, MOCK_ACCEL_REG_DMA_CTRL, ctrl);
+		st = fz_run(f);
+		fz_count(f, st);
+		if (guest_dst && (ctrl & ~MOCK_ACCEL_DMA_CTRL_VALID_MASK) == 0 &&
+		    MOCK_ACCEL_DMA_STATE(st) == MOCK_ACCEL_DMA_STATE_DONE) {
+			printf("# %s: a write to guest address 0x%" PRIx64 " (+%" PRIu64 ") completed\n",
+			       f->addr, dst, len);
+			f->bad++;
+		}
+	}
+}
+
+/* The function still works: identity, STATUS, and a good operation. */
+static bool fz_alive(struct fz *f, uint32_t status)
+{
+	uint32_t st;
+
+	if (fz_rd32(f, MOCK_ACCEL_REG_DEVICE_ID) != MOCK_ACCEL_DEVICE_ID_MAGIC) {
+		printf("# %s: DEVICE_ID reads 0x%08x\n", f->addr, fz_rd32(f, MOCK_ACCEL_REG_DEVICE_ID));
+		return false;
+	}
+	fz_wr32(f, MOCK_ACCEL_REG_STATUS, 0x600dcafe);
+	if (fz_rd32(f, MOCK_ACCEL_REG_STATUS) != 0x600dcafe)
+		return false;
+	fz_wr32(f, MOCK_ACCEL_REG_STATUS, status);
+	fz_wr64(f, MOCK_ACCEL_REG_DMA_DST, 0);
+	fz_wr64(f, MOCK_ACCEL_REG_DMA_LEN, 4096);
+	fz_wr32(f, MOCK_ACCEL_REG_DMA_CTRL, MOCK_ACCEL_DMA_OP_FILL | MOCK_ACCEL_DMA_CTRL_DST_DEV);
+	st = fz_run(f);
+	if (MOCK_ACCEL_DMA_STATE(st) != MOCK_ACCEL_DMA_STATE_DONE) {
+		printf("# %s: a good FILL ends with DMA_STATUS 0x%08x\n", f->addr, st);
+		return false;
+	}
+	fz_wr32(f, MOCK_ACCEL_REG_DMA_STATUS, 0);
+	return fz_rd32(f, MOCK_ACCEL_REG_STATUS) == status;
+}
+
+/* Odd config reads: every offset, every width (sysfs splits them). */
+static void fz_config_reads(struct fz *f)
+{
+	uint8_t buf[8];
+	unsigned off, len;
+
+	for (off = 0; off < 4096; off++)
+		for (len = 1; len <= 8 && off + len <= 4096; len *= 2)
+			if (pread(f->cfg, buf, len, off) < 0)
+				break;
+}
+
+static int cmd_fuzz(const char *addr, uint64_t seed, unsigned rounds, unsigned dmas)
+{
+	char path[PATH_MAX], val[64];
+	struct fz f = { .addr = addr, .cfg = -1, .rng = seed ? seed : 1 };
+	uint64_t hole;
+	uint32_t status;
+	uint16_t cmd;
+	bool ok = false;
+	void *map = MAP_FAILED;
+	FILE *im;
+	int fd = -1;
+	unsigned i;
+
+	snprintf(path, sizeof(path), "%s/%s", pci_sysfs(), addr);
+	if (read_attr(path, "vendor", val, sizeof(val)) || strcmp(val, "0x1de5")) {
+		fprintf(stderr, TOOL ": %s: not a mock-accel PCI function\n", addr);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/%s/driver", pci_sysfs(), addr);
+	if (!access(path, F_OK)) {
+		fprintf(stderr, TOOL ": %s: unbind its driver first (the kernel lets nobody else map BAR0)\n",
+			addr);
+		return 2;
+	}
+	im = fopen(iomem_path, "r");
+	if (!im || parse_iomem(im, &f.ram_end, &hole)) {
+		fprintf(stderr, TOOL ": %s: no RAM addresses in %s (run as root)\n", addr, iomem_path);
+		if (im)
+			fclose(im);
+		return 1;
+	}
+	fclose(im);
+	snprintf(path, sizeof(path), "%s/%s/config", pci_sysfs(), addr);
+	f.cfg = open(path, O_RDWR | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/%s/resource0", pci_sysfs(), addr);
+	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (f.cfg < 0 || fd < 0 ||
+	    (map = io_mmap(MOCK_ACCEL_BAR0_SIZE, fd)) == MAP_FAILED) {
+		fprintf(stderr, TOOL ": %s: cannot map BAR0: %s\n", addr, strerror(errno));
+		goto out;
+	}
+	f.bar = map;
+	if (fz_rd32(&f, MOCK_ACCEL_REG_DEVICE_ID) != MOCK_ACCEL_DEVICE_ID_MAGIC) {
+		fprintf(stderr, TOOL ": %s: not a mock-accel BAR0\n", addr);
+		goto out;
+	}
+	status = fz_rd32(&f, MOCK_ACCEL_REG_STATUS);
+	cmd = fz_command(&f);
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* progress survives a dying guest */
+	printf("# fuzz %s: seed %" PRIu64 ", %u rounds, %u doorbells, RAM ends at 0x%" PRIx64 "\n",
+	       addr, seed, rounds, dmas, f.ram_end);
+	fz_config_reads(&f);
+	printf("# %s: garbage with Bus Master Enable off\n", addr);
+	/* Garbage with Bus Master Enable off: no guest range is accepted. */
+	if (fz_set_command(&f, (cmd | PCI_COMMAND_MEMORY_BIT) & ~PCI_COMMAND_MASTER_BIT) ||
+	    fz_garbage(&f, rounds)) {
+		printf("# %s: the device did not settle after garbage\n", addr);
+		goto restore;
+	}
+	/* Bad guest addresses with Bus Master Enable on. */
+	printf("# %s: bad DMA addresses with Bus Master Enable on\n", addr);
+	fz_set_command(&f, cmd | PCI_COMMAND_MEMORY_BIT | PCI_COMMAND_MASTER_BIT);
+	fz_bad_dma(&f, dmas);
+	fz_set_command(&f, (cmd | PCI_COMMAND_MEMORY_BIT) & ~PCI_COMMAND_MASTER_BIT);
+	ok = !f.bad && fz_alive(&f, status);
+restore:
+	fz_set_command(&f, cmd);
+	fz_wr32(&f, MOCK_ACCEL_REG_STATUS, status);
+	printf("@@FACT fuzz_%s=%s\n", addr, ok ? "pass" : "fail");
+	printf("@@FACT fuzz_%s_doorbells=%u done=%u refused=", addr, f.ops, f.done);
+	for (i = 0; i <= MOCK_ACCEL_DMA_ERR_MAX + 1; i++)
+		if (f.err[i])
+			printf("%s:%u,", i <= MOCK_ACCEL_DMA_ERR_MAX ? dma_err_name(i) : "unknown",
+			       f.err[i]);
+	printf("\n");
+out:
+	if (map != MAP_FAILED)
+		io_munmap(map, MOCK_ACCEL_BAR0_SIZE);
+	if (fd >= 0)
+		close(fd);
+	if (f.cfg >= 0)
+		close(f.cfg);
+	return ok ? 0 : 1;
+}
+
 /* ---- main ------------------------------------------------------------------------ */
 
 static int usage(void)
@@ -1119,8 +1478,42 @@ static int usage(void)
 		"       " TOOL " info DEV\n"
 		"       " TOOL " selftest DEV [--node K] [--poll] [--no-raw]\n"
 		"       " TOOL " bench DEV [--size N] [--node K] [--iters N] [--poll] [--cpu C] [--dev-offset N]\n"
+		"       " TOOL " fuzz PCI-ADDR... [--seed N] [--rounds N] [--doorbells N]\n"
 		"DEV: mockN[_vfM], /dev/mock-accelN[_vfM] or a PCI address\n");
 	return 2;
+}
+
+/* fuzz PCI-ADDR... [--seed N] [--rounds N] [--doorbells N] */
+static int main_fuzz(int argc, char **argv)
+{
+	int rounds = 4, dmas = 2000, i, n = 0, rc = 0;
+	uint64_t seed = 1;
+
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--seed") && v && !parse_size(v, &seed)) {
+			i++;
+		} else if (!strcmp(a, "--rounds") && v && !parse_int(v, &rounds) && rounds >= 0) {
+			i++;
+		} else if (!strcmp(a, "--doorbells") && v && !parse_int(v, &dmas) && dmas >= 0) {
+			i++;
+		} else if (a[0] == '-') {
+			fprintf(stderr, TOOL ": bad argument '%s'\n", a);
+			return usage();
+		}
+	}
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--seed") || !strcmp(argv[i], "--rounds") ||
+		    !strcmp(argv[i], "--doorbells")) {
+			i++;
+			continue;
+		}
+		n++;
+		/* Each function gets its own stream, reproducible from the seed. */
+		rc |= cmd_fuzz(argv[i], seed + 0x9e3779b97f4a7c15ULL * n, rounds, dmas);
+	}
+	return n ? rc : usage();
 }
 
 int mock_accel_tool_main(int argc, char **argv);
@@ -1138,6 +1531,8 @@ int mock_accel_tool_main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "list"))
 		return argc == 2 ? cmd_list(stdout, sysfs_root()) : usage();
+	if (!strcmp(cmd, "fuzz"))
+		return main_fuzz(argc, argv);
 	if (strcmp(cmd, "info") && strcmp(cmd, "selftest") && strcmp(cmd, "bench"))
 		return usage();
 	if (argc < 3)

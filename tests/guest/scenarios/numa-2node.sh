@@ -14,9 +14,12 @@
 name=numa2
 cfg=$CONFIGS/numa-2node.ini
 json=$OUT/report.json
-# 192 free 2M pages per host node (384M each), as the config needs.
+# 192 free 2M pages per host node (384M each), as the config needs; given
+# back at the end, for the scenarios that share this test host.
+hp() { echo "$2" >/sys/devices/system/node/node$1/hugepages/hugepages-2048kB/nr_hugepages; }
+trap 'hp 0 0; hp 1 0' EXIT
 for n in 0 1; do
-	echo 192 >/sys/devices/system/node/node$n/hugepages/hugepages-2048kB/nr_hugepages
+	hp $n 192
 	note "host node $n: $(cat /sys/devices/system/node/node$n/hugepages/hugepages-2048kB/free_hugepages) free 2M pages"
 done
 vmm_start "$name" --config "$cfg" --kernel "$VMLINUZ" --initrd "$INITRD" \

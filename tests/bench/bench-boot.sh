@@ -1,0 +1,44 @@
+#!/bin/sh
+# Benchmark scenario, run inside the test host: boot the same stock kernel,
+# initrd and command line with mvmm and with QEMU q35 (KVM, -kernel direct
+# boot, same vCPUs and memory), alternating VMMs and which goes first, and
+# print one line per boot:
+#   @@BENCH vmm=<mvmm|qemu> round=N init_ms=N rss_kb=N guest_rss_kb=N overhead_kb=N exit=N
+# bootstamp times fork -> the guest's "@@INIT-REACHED" line and samples the
+# VMM's memory at that moment. tests/bench/run-bench.sh reads the lines.
+. /testhost/scenarios/lib.sh
+
+ROUNDS=${BENCH_ROUNDS:-5}
+MEM=512M
+MEM_BYTES=536870912
+CPUS=2
+APPEND="$BASE_CMDLINE mvmm.test=poweroff"
+
+run_mvmm() {
+	bootstamp --guest-mem $MEM_BYTES --timeout 120 -- \
+		mvmm --config /testhost/bench/bench.ini --kernel "$VMLINUZ" \
+		--initrd "$INITRD" --append "$APPEND" 2>/dev/null
+}
+
+run_qemu() {
+	bootstamp --guest-mem $MEM_BYTES --timeout 120 -- \
+		qemu-system-x86_64 -machine q35,accel=kvm -cpu host -smp $CPUS -m $MEM \
+		-nodefaults -nographic -serial stdio -no-reboot \
+		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND" 2>/dev/null
+}
+
+one() {	# VMM ROUND
+	line=$(run_$1 | tail -n 1)
+	case $line in
+	init_ms=*) echo "@@BENCH vmm=$1 round=$2 $line" ;;
+	*) fail "$1 round $2: no measurement (got '$line')" ;;
+	esac
+	case $line in *" exit=0") ;; *) fail "$1 round $2: $line" ;; esac
+}
+
+i=1
+while [ $i -le "$ROUNDS" ]; do
+	# Alternate the order so neither VMM always boots on a warmer host.
+	if [ $((i % 2)) -eq 1 ]; then one mvmm $i; one qemu $i; else one qemu $i; one mvmm $i; fi
+	i=$((i + 1))
+done
