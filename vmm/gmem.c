@@ -7,17 +7,6 @@
 #include "vmm/layout.h"
 #include "vmm/util.h"
 
-unsigned gmem__plan(uint64_t mem_size, struct gmem_range out[2])
-{
-	uint64_t low = MIN(mem_size, LAYOUT_MMIO32);
-
-	out[0] = (struct gmem_range){ .gpa = 0, .size = low };
-	if (mem_size == low)
-		return 1;
-	out[1] = (struct gmem_range){ .gpa = LAYOUT_RAM_ABOVE_4G, .size = mem_size - low };
-	return 2;
-}
-
 void gmem__init(struct gmem *m)
 {
 	memset(m, 0, sizeof(*m));

@@ -25,16 +25,6 @@ struct gmem {
 	unsigned nr;
 };
 
-/* A planned RAM range before it is mapped (see gmem__plan). */
-struct gmem_range {
-	uint64_t gpa;
-	uint64_t size;
-};
-
-/* Split @mem_size bytes of RAM around the 32-bit hole: [0, 3 GiB) then
- * [4 GiB, ...). Returns the number of ranges written (1 or 2). */
-unsigned gmem__plan(uint64_t mem_size, struct gmem_range out[2]);
-
 void gmem__init(struct gmem *m);
 /* Add a region backed by caller-provided memory (tests, file mappings). */
 int gmem__add(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node);

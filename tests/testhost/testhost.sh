@@ -22,6 +22,7 @@
 #   --demo CONFIG         no scenarios: copy CONFIG in, run mvmm on it with the
 #                         stock kernel and the guest initramfs; use with --stream
 #   --stream              copy the whole serial console to stdout as it comes
+#   --tcg single|multi    TCG threading of the test host (default: $TH_TCG or multi)
 # Prints one line per scenario ("PASS name (Ns)", "FAIL name (Ns): reason"
 # plus the log tail), and the boot's timing. Exit 0 iff every scenario passed
 # (SKIP counts as passed).
@@ -31,6 +32,7 @@ shopt -s extglob
 
 run=guest; scenarios=; nodes=1; hcpus=2; hmem=3072; vmm=mvmm; with_qemu=0
 mvmm_bin=${MVMM_BIN:-$REPO_ROOT/mvmm}; per_timeout=240; timeout=; demo=; stream=0
+tcg=${TH_TCG:-multi}
 adds=(); mods=(); gargs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--demo) demo=$2; shift 2 ;;
 	--stream) stream=1; shift ;;
+	--tcg) tcg=$2; shift 2 ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
 	*) th_die "unknown option $1 (see --help)" ;;
 	esac
@@ -139,7 +142,7 @@ add_qemu() {
 # ---- boot -----------------------------------------------------------------
 qemu_args() {
 	local i per_cpu=$((hcpus / nodes)) per_mem=$((hmem / nodes))
-	echo -machine q35 -accel tcg,thread=multi -cpu max -smp "$hcpus" -m "${hmem}M"
+	echo -machine q35 -accel "tcg,thread=$tcg" -cpu max -smp "$hcpus" -m "${hmem}M"
 	if [ "$nodes" -gt 1 ]; then
 		for ((i = 0; i < nodes; i++)); do
 			echo -object "memory-backend-ram,id=m$i,size=${per_mem}M"

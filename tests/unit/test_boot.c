@@ -96,7 +96,7 @@ static void guest_add(struct guest *g, uint64_t gpa, uint64_t size)
 	g->size[g->n++] = size;
 }
 
-/* RAM split around the 32-bit hole the way gmem__plan does it. */
+/* RAM split around the 32-bit hole the way the guest topology does it. */
 static void guest_init(struct guest *g, uint64_t mem_size)
 {
 	uint64_t low = MIN(mem_size, LAYOUT_MMIO32);

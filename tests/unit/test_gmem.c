@@ -11,21 +11,6 @@
 #include "vmm/gmem.h"
 #include "vmm/layout.h"
 
-static void test_plan(void **state)
-{
-	struct gmem_range r[2];
-
-	(void)state;
-	assert_int_equal(gmem__plan(512ULL << 20, r), 1);
-	assert_int_equal(r[0].gpa, 0);
-	assert_int_equal(r[0].size, 512ULL << 20);
-	assert_int_equal(gmem__plan(LAYOUT_MMIO32, r), 1);
-	assert_int_equal(gmem__plan(8ULL << 30, r), 2);
-	assert_int_equal(r[0].size, LAYOUT_MMIO32);
-	assert_int_equal(r[1].gpa, LAYOUT_RAM_ABOVE_4G);
-	assert_int_equal(r[1].size, (8ULL << 30) - LAYOUT_MMIO32);
-}
-
 static void test_ptr_bounds(void **state)
 {
 	static uint8_t low[0x2000], high[0x1000];
@@ -124,7 +109,6 @@ static void test_alloc_ids(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_ptr_bounds),
 		cmocka_unit_test(test_add_rejects),
 		cmocka_unit_test(test_read_write),

@@ -29,7 +29,6 @@ early_fail() {
 PF_MEM=268435456	# 256M, the config's memory_size
 VF_MEM=67108864		# 64M, its vf_memory_size
 
-( sleep 1; exec tail -f "$OUT/$n.out" >/dev/console ) & # DEBUG
 vmm_start "$n" --config "$CONFIGS/accel-node.ini" --kernel "$VMLINUZ" --initrd "$INITRD" \
 	--report-json "$json" \
 	--append "$BASE_CMDLINE mvmm.test=poweroff mvmm.kmod=1 mvmm.run=/bin/accel-inguest.sh"
