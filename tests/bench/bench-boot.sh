@@ -8,7 +8,7 @@
 # VMM's memory at that moment. tests/bench/run-bench.sh reads the lines.
 . /testhost/scenarios/lib.sh
 
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=$(cat /testhost/bench/rounds 2>/dev/null || echo 5)
 MEM=512M
 MEM_BYTES=536870912
 CPUS=2

@@ -1,7 +1,8 @@
 /*
  * bootstamp: run a VMM command, time its guest's boot and sample its memory.
  *
- *   bootstamp [--marker STR] [--guest-mem BYTES] [--timeout SEC] -- CMD ARGS...
+ *   bootstamp [--marker STR] [--uptime-marker STR] [--guest-mem BYTES]
+ *             [--timeout SEC] -- CMD ARGS...
  *
  * Starts CMD with stdout on a pipe, copies that output to stderr, and when a
  * line containing the marker (default "@@INIT-REACHED") appears, records the
@@ -9,8 +10,11 @@
  * guest RAM is every mapping at least as large as --guest-mem (how both mvmm
  * and QEMU allocate it), so VMM overhead = VmRSS - Rss(guest RAM). Then waits
  * for CMD to exit (the guest powers itself off) within the timeout, else
- * kills it. Prints one line:
- *   init_ms=N rss_kb=N guest_rss_kb=N overhead_kb=N exit=N
+ * kills it. A line "<uptime-marker> <seconds>" (default "@@UPTIME", printed
+ * by the guest right after the marker) gives the guest kernel's own boot
+ * time, so pre_kernel_ms = init_ms - kernel_ms is what the VMM and any
+ * firmware took before the kernel started. Prints one line:
+ *   init_ms=N kernel_ms=N pre_kernel_ms=N rss_kb=N guest_rss_kb=N overhead_kb=N exit=N
  * Exits 0 only if the marker was seen and CMD exited 0.
  */
 #include <errno.h>
@@ -76,7 +80,8 @@ static long guest_rss_kb(pid_t pid, uint64_t min_bytes)
 
 int main(int argc, char **argv)
 {
-	const char *marker = "@@INIT-REACHED";
+	const char *marker = "@@INIT-REACHED", *up_marker = "@@UPTIME";
+	double kernel_ms = -1;
 	uint64_t guest_mem = 0;
 	int timeout_s = 300, i, pfd[2], st = 0, seen = 0;
 	long rss = -1, grss = -1;
@@ -88,6 +93,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "--marker") && i + 1 < argc)
 			marker = argv[++i];
+		else if (!strcmp(argv[i], "--uptime-marker") && i + 1 < argc)
+			up_marker = argv[++i];
 		else if (!strcmp(argv[i], "--guest-mem") && i + 1 < argc)
 			guest_mem = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
@@ -134,6 +141,10 @@ int main(int argc, char **argv)
 			}
 			line[llen] = '\0';
 			llen = 0;
+			char *u = strstr(line, up_marker);
+
+			if (seen && kernel_ms < 0 && u)
+				kernel_ms = strtod(u + strlen(up_marker), NULL) * 1e3;
 			if (!seen && strstr(line, marker)) {
 				t_init = now_ms() - t0;
 				rss = status_kb(pid, "VmRSS");
@@ -143,8 +154,10 @@ int main(int argc, char **argv)
 		}
 	}
 	waitpid(pid, &st, 0);
-	printf("init_ms=%.0f rss_kb=%ld guest_rss_kb=%ld overhead_kb=%ld exit=%d\n",
-	       t_init, rss, grss, rss >= 0 && grss >= 0 ? rss - grss : -1,
+	printf("init_ms=%.0f kernel_ms=%.0f pre_kernel_ms=%.0f rss_kb=%ld guest_rss_kb=%ld "
+	       "overhead_kb=%ld exit=%d\n", t_init, kernel_ms,
+	       kernel_ms >= 0 ? t_init - kernel_ms : -1, rss, grss,
+	       rss >= 0 && grss >= 0 ? rss - grss : -1,
 	       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	return seen && WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : 1;
 usage:
