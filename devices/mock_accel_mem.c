@@ -50,10 +50,9 @@ int mock_accel_mem__alloc(struct mock_accel_fn *fn, uint64_t size)
 
 void mock_accel_mem__free(struct mock_accel_fn *fn)
 {
-	if (fn->slot >= 0 || fn->db_on) {	/* never unmap memory KVM still maps */
-		mock_accel_mem__bar_moved(fn, 0, 0, false);
-		mock_accel_mem__bar_moved(fn, 2, 0, false);
-	}
+	/* Never unmap memory KVM still maps (no-ops when nothing is placed). */
+	mock_accel_mem__bar_moved(fn, MOCK_ACCEL_BAR_REGS, 0, false);
+	mock_accel_mem__bar_moved(fn, MOCK_ACCEL_BAR_DEVMEM, 0, false);
 	if (fn->mem)
 		munmap(fn->mem, fn->mem_len);
 	fn->mem = NULL;

@@ -20,9 +20,12 @@
  *                  bytes rounded up to a power of two; present when
  *                  CAPABILITIES has MOCK_ACCEL_CAP_DEVMEM_BAR. VFs: the
  *                  SR-IOV capability's VF BAR2/3, one window per VF.
- *   SR-IOV         extended capability at config offset 0x100 (PF only):
- *                  VFs are functions 1..NumVFs of the PF's slot (First VF
- *                  Offset 1, VF Stride 1), at most 7.
+ *   SR-IOV         extended capability at config offset 0x100 (PF only,
+ *                  absent with TotalVFs 0): VFs are functions 1..NumVFs of
+ *                  the PF's slot (First VF Offset 1, VF Stride 1), at most
+ *                  7; they exist only while VF Enable is set. NumVFs above
+ *                  TotalVFs counts as TotalVFs and is frozen while VF Enable
+ *                  is set; supported page size 4 KiB only.
  *
  *   BAR0 register map (little-endian; 32-bit accesses unless noted)
  *     0x00 DEVICE_ID      RO  0x4d4f434b ("MOCK")
@@ -201,15 +204,25 @@
  * The device never touches memory outside guest RAM and its own device
  * memory, whatever the registers say.
  *
+ * A GUEST range may span several guest RAM regions that touch (e.g. two
+ * NUMA nodes' RAM); it must not cross a hole.
+ *
  * Completion: DMA_STATUS gets DONE (or ERROR + code), DMA_RESULT its value,
  * then DMA_SEQ increments, then, if DMA_CTRL had CTRL_IRQ, the MSI-X entry
- * DMA_IRQ_VECTOR fires. Large operations run in pieces; DMA_ABORT or
- * clearing Bus Master Enable stops them between pieces with ERR_ABORTED
- * (RESULT = bytes done so far for COPY/FILL).
+ * DMA_IRQ_VECTOR fires (an error completes the same way; a masked entry
+ * sets its PBA bit and fires when unmasked; with MSI-X disabled nothing is
+ * sent). An operation refused by the checks did nothing: RESULT = 0. Large
+ * operations run in pieces; DMA_ABORT or clearing Bus Master Enable stops
+ * them between pieces with ERR_ABORTED (RESULT = bytes done so far for
+ * COPY/FILL, the hash of the bytes done so far for CHECKSUM). A function
+ * reset (FLR, VF Enable cleared) drops a running operation without a
+ * completion and returns every DMA register to 0.
  *
  * Doorbells are not queued: a doorbell rung while an operation runs starts
  * nothing and sets the sticky DMA_STATUS_DROPPED flag ("busy") on the
- * running operation's completion status.
+ * running operation's completion status; of several doorbells rung before
+ * the device picked any up, one starts the operation and the rest count as
+ * dropped the same way.
  */
 
 /* RW: 64-bit source address; low dword at the lower offset. */

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# `make demo`: boot configs/demo.ini (or the config given) and show the
-# guest's console, then a short summary of what the guest saw.
+# `make demo`: boot the reference cluster node (configs/node1.ini) with the
+# mock-accel driver loaded with its VFs enabled, and show the guest's
+# console, then what the guest saw: numactl --hardware, lspci -tv and every
+# mock-accel device with its PCI address and numa_node (six devices, three
+# per node). With a CONFIG argument, boot that instead (e.g. configs/demo.ini).
 # With hardware virtualization (vmx/svm and /dev/kvm) ./mvmm runs right here;
 # otherwise (e.g. a VM without nested virtualization) the same mvmm command
 # runs inside the nested test host (tests/testhost, QEMU TCG with emulated
 # AMD-V), whose console, with the inner guest's in it, is streamed here.
+#
+# node1.ini itself needs hardware virtualization, two host NUMA nodes and
+# 8 GiB; elsewhere the test host runs tests/guest/configs/accel-demo.ini, the
+# same shape scaled down (512 MiB nodes, small device memory).
 #
 # usage: scripts/demo.sh [CONFIG] [--host-nodes N] [--testhost]
 #   --testhost   use the test host even when this machine could run mvmm
@@ -12,7 +19,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . tests/testhost/lib.sh
 
-config=configs/demo.ini; nodes=1; force_th=0
+config=; nodes=1; force_th=0; append=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--host-nodes) nodes=$2; shift 2 ;;
@@ -21,6 +28,24 @@ while [ $# -gt 0 ]; do
 	*) config=$1; shift ;;
 	esac
 done
+hw_kvm=0
+grep -qw -e vmx -e svm /proc/cpuinfo && [ -c /dev/kvm ] && hw_kvm=1
+# The mock-accel pieces for the inner guest's initramfs, when built.
+accel_adds=()
+for g in guest-kmod/mock-accel.ko:lib/mock-accel.ko build/tools/mock-accel-tool:bin/mock-accel-tool \
+	tests/guest/scenarios/accel-inguest.sh:bin/accel-inguest.sh; do
+	if [ -f "${g%%:*}" ]; then accel_adds+=(--add "$g"); fi
+done
+if [ -z "$config" ]; then
+	# The reference node: here when the host can take it, else in the test host.
+	if [ "$force_th" = 0 ] && [ "$hw_kvm" = 1 ] && [ -d /sys/devices/system/node/node1 ]; then
+		config=configs/node1.ini
+		append="console=ttyS0 panic=-1 mvmm.kmod=num_vfs=2 mvmm.run=/bin/accel-inguest.sh mvmm.accel_demo=1"
+	else
+		config=tests/guest/configs/accel-demo.ini
+		nodes=2
+	fi
+fi
 [ -r "$config" ] || th_die "demo: no config $config"
 [ -x ./mvmm ] || th_die "demo: ./mvmm missing (run make)"
 
@@ -28,12 +53,13 @@ th_kernel_fetch
 mkdir -p "$TH_BUILD"
 console=$TH_BUILD/demo.console
 t0=$(th_now)
-if [ "$force_th" = 0 ] && grep -qw -e vmx -e svm /proc/cpuinfo && [ -c /dev/kvm ]; then
-	initrd=$(tests/guest/build-initramfs.sh -o "$TH_BUILD/demo-guest.cpio")
-	echo "demo: ./mvmm --config $config --kernel $KVMLINUZ --initrd $initrd"
+if [ "$force_th" = 0 ] && [ "$hw_kvm" = 1 ]; then
+	initrd=$(tests/guest/build-initramfs.sh -o "$TH_BUILD/demo-guest.cpio" \
+		${accel_adds[@]+"${accel_adds[@]}"})
+	echo "demo: ./mvmm --config $config --kernel $KVMLINUZ --initrd $initrd${append:+ --append \"$append\"}"
 	set +e
-	timeout 300 ./mvmm --config "$config" --kernel "$KVMLINUZ" --initrd "$initrd" |
-		tee "$console"
+	timeout 300 ./mvmm --config "$config" --kernel "$KVMLINUZ" --initrd "$initrd" \
+		${append:+--append "$append"} | tee "$console"
 	rc=${PIPESTATUS[0]}
 	set -e
 	where="this machine"
@@ -62,6 +88,12 @@ if grep -q '@@INIT-REACHED' "$console"; then
 	echo "  PCI functions            $(f pci_devices)"
 	echo "  kernel command line      $(f cmdline)"
 	echo "  initrd marker            $(f initrd_marker)"
+	# The mock-accel demo's sections (tests/guest/scenarios/accel-inguest.sh).
+	if grep -q '^@@DEMO-SECTION' "$console"; then
+		tr -d '\r' <"$console" | sed -n 's/^@@DEMO-SECTION \(.*\)/\n==== guest: \1/p; s/^@@DEMO //p'
+		echo
+		echo "  mock-accel devices       $(f accel_demo_count)"
+	fi
 	tr -d '\r' <"$console" | sed -n 's/^@@DMESG //p' >"$console.dmesg"
 	awk -v allowf=tests/guest/dmesg-allowlist -f tests/guest/dmesg-filter.awk \
 		"$console.dmesg" >"$console.dmesg-unexpected"

@@ -1,6 +1,5 @@
 /* GSI routing table, irqfd and KVM_SIGNAL_MSI. See irq.h. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,7 +190,5 @@ int irq__signal_msi(struct irq *irq, uint64_t addr, uint32_t data)
 
 int irq__msi_send(void *opaque, uint64_t addr, uint32_t data)
 {
-	static int dbg_n; /* DEBUG */
-	if ((addr >> 20) != 0xfee || ((data >> 8) & 7) || dbg_n < 5) { if (dbg_n++ < 200) fprintf(stderr, "DEBUG MSI addr=%#llx data=%#x\n", (unsigned long long)addr, data); }
 	return irq__signal_msi(opaque, addr, data);
 }

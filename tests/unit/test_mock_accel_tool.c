@@ -2,7 +2,8 @@
  * mock-accel guest side without a guest: the shared register header
  * (layout, FNV-1a, FILL bytes), the ioctl ABI layout, and the logic of
  * tests/tools/mock-accel-tool.c (parsing, status names, /proc/iomem, and
- * list/DEV resolution against a fake /sys/class/mock-accel tree).
+ * list/DEV resolution against a fake /sys/class/mock-accel tree), and the
+ * fuzz's safety rules (bad guest addresses only, no driver-held function).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -826,6 +827,55 @@ static void test_bench_bad_args(void **state)
 	free(out);
 }
 
+/* ---- fuzz ------------------------------------------------------------------- */
+
+/* The fuzz's guest destinations are never RAM: past its end, or wrapping. */
+static void test_fuzz_bad_gpa(void **state)
+{
+	const uint64_t ram_end = 0x140000000ULL;
+	uint64_t rng = 42, i, len, a;
+	unsigned past = 0, wrap = 0;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		len = 1 + rng_next(&rng) % (1ULL << 30);
+		a = fz_bad_gpa(&rng, ram_end, len);
+		if (a >= ram_end && a < (1ULL << 52))
+			past++;
+		else if (a + len < a || a + len == 0)
+			wrap++;
+		else
+			fail_msg("0x%llx + %llu is neither past RAM nor wrapping",
+				 (unsigned long long)a, (unsigned long long)len);
+	}
+	assert_true(past > 100000 && wrap > 50000);	/* both kinds used */
+}
+
+/* It refuses functions a driver holds (the kernel would not map BAR0) and
+ * functions that are not mock-accel. */
+static void test_fuzz_refuses(void **state)
+{
+	struct fake *fk = *state;
+	char *argv[] = { "mock-accel-tool", "fuzz", "0000:11:00.0", NULL }, *out;
+	char d[256], link[300];
+
+	snprintf(d, sizeof(d), "%s/devices", fk->dir);
+	setenv("MOCK_ACCEL_PCI_SYSFS", d, 1);
+	snprintf(d, sizeof(d), "%s/devices/0000:11:00.0", fk->dir);
+	put(d, "vendor", "0x8086");
+	assert_int_equal(run_tool(fk, &out, 3, argv), 1);
+	free(out);
+	put(d, "vendor", "0x1de5");
+	snprintf(link, sizeof(link), "%s/driver", d);
+	assert_int_equal(symlink("/nonexistent/mock-accel", link), 0);
+	assert_int_equal(run_tool(fk, &out, 3, argv), 2);
+	free(out);
+	argv[2] = "0000:99:00.0";
+	assert_int_equal(run_tool(fk, &out, 3, argv), 1);
+	free(out);
+	unsetenv("MOCK_ACCEL_PCI_SYSFS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -846,6 +896,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_selftest_no_dma, fk_setup, fk_teardown),
 		cmocka_unit_test_setup_teardown(test_bench_fake, fk_setup, fk_teardown),
 		cmocka_unit_test_setup_teardown(test_bench_bad_args, fk_setup, fk_teardown),
+		cmocka_unit_test(test_fuzz_bad_gpa),
+		cmocka_unit_test_setup_teardown(test_fuzz_refuses, fk_setup, fk_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

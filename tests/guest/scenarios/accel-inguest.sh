@@ -12,13 +12,14 @@
 #   @@BENCH ...                                  DMA throughput
 #   @@ACCEL-PHASE <phase>                        progress (host side reads numa_maps)
 # Knobs on the kernel command line: mvmm.accel_selftest=all|pf (default pf
-# plus VF 0 of each PF), mvmm.accel_fuzz=0 (skip the fuzz), mvmm.accel_cycles=N.
+# plus VF 0 of each PF), mvmm.accel_fuzz=0 (skip the fuzz), mvmm.accel_cycles=N,
+# mvmm.accel_demo=1 (scripts/demo.sh: print the guest's view, nothing else).
 CLS=/sys/class/mock-accel
 DRV=/sys/bus/pci/drivers/mock-accel
 TOOL=mock-accel-tool
 
 fact() { echo "@@FACT $1=$2"; }
-phase() { echo "@@ACCEL-PHASE $1"; }
+phase() { echo "@@ACCEL-PHASE $1 uptime=$(cut -d' ' -f1 /proc/uptime)"; }
 arg() {	# arg NAME DEFAULT: mvmm.NAME=value from the command line
 	for w in $(cat /proc/cmdline); do
 		case $w in "mvmm.$1="*) echo "${w#*=}"; return ;; esac
@@ -38,11 +39,31 @@ set_vfs() {	# set_vfs N: sriov_numvfs of every PF
 	done
 }
 
+# mvmm.accel_demo=1 (make demo): only show what the guest sees, as people
+# look at it: numactl --hardware, lspci -tv, every mock-accel device.
+if [ "$(arg accel_demo 0)" = 1 ]; then
+	echo "@@DEMO-SECTION numactl --hardware"
+	numactl --hardware 2>&1 | sed 's/^/@@DEMO /'
+	echo "@@DEMO-SECTION lspci -tv"
+	lspci -tv 2>&1 | sed 's/^/@@DEMO /'
+	echo "@@DEMO-SECTION mock-accel devices"
+	for d in $CLS/mock*; do
+		[ -e "$d" ] || continue
+		printf '@@DEMO %-10s %s  numa_node=%s  uuid=%s  memory_size=%s%s\n' "${d##*/}" \
+			"$(pci_of "${d##*/}")" "$(cat "$d/numa_node")" "$(cat "$d/uuid")" \
+			"$(cat "$d/memory_size")" \
+			"$([ -e "$d/sriov_numvfs" ] && echo "  sriov_numvfs=$(cat "$d/sriov_numvfs")")"
+	done
+	fact accel_demo_count "$(ls -d $CLS/mock* 2>/dev/null | wc -l)"
+	exit 0
+fi
+
 selftest_mode=$(arg accel_selftest pf)
 fuzz=$(arg accel_fuzz 1)
-cycles=$(arg accel_cycles 3)
+cycles=$(arg accel_cycles 2)
 
 # 1. The PFs alone (the driver was loaded without num_vfs).
+phase start
 list pf
 # 2. VFs enabled through the driver's sriov_numvfs: 2 per PF.
 set_vfs 2
@@ -67,10 +88,11 @@ phase selftest-done
 # and from every PF's device memory.
 for d in $(pfs); do
 	for n in 0 1; do
-		$TOOL bench "$d" --node "$n" --size 4M --iters 16
+		$TOOL bench "$d" --node "$n" --size 4M --iters 8
 	done
 done
 
+phase bench-done
 # 6. VFs gone after sriov_numvfs = 0, back after enabling again, with the
 # STATUS they had; then enable/disable cycles.
 set_vfs 0
@@ -79,13 +101,19 @@ fact accel_off_pci_vfs "$(ls -d /sys/bus/pci/devices/*:00.[1-7] 2>/dev/null | wc
 set_vfs 2
 list again
 for d in $(vfs); do fact "accel_again_status_$d" "$(cat "$CLS/$d/status")"; done
+# The PCI core's sriov_numvfs too (the driver's sriov_configure).
 c=0
 while [ "$c" -lt "$cycles" ]; do
 	set_vfs 0
 	set_vfs 2
+	for p in $(pfs); do
+		a=/sys/bus/pci/devices/$(pci_of "$p")/sriov_numvfs
+		echo 0 >"$a" && echo 2 >"$a" || echo "@@FACT error=$a cycle failed"
+	done
 	c=$((c + 1))
 done
 list cycled
+phase cycles-done
 
 # 7. A misbehaving guest: garbage into every register of every function and
 # bad DMA addresses (mock-accel-tool fuzz maps BAR0 from sysfs, which the
@@ -95,16 +123,13 @@ if [ "$fuzz" = 1 ]; then
 	vf_pci=; pf_pci=
 	for d in $(vfs); do vf_pci="$vf_pci $(pci_of "$d")"; done
 	for d in $(pfs); do pf_pci="$pf_pci $(pci_of "$d")"; done
-	echo "# DEBUG unbind vfs"
 	for a in $vf_pci; do echo "$a" >$DRV/unbind; done
-	$TOOL fuzz $vf_pci | grep -E '^(@@|#)'
-	echo "# DEBUG unbind pfs"
+	$TOOL fuzz $vf_pci --rounds 2 --doorbells 300
+	phase vf-fuzz-done
 	for a in $pf_pci; do echo "$a" >$DRV/unbind; done
-	echo "# DEBUG fuzz pfs"
-	$TOOL fuzz $pf_pci
-	echo "# DEBUG bind pfs"
+	$TOOL fuzz $pf_pci --rounds 2 --doorbells 300
+	phase pf-fuzz-done
 	for a in $pf_pci; do echo "$a" >$DRV/bind; done
-	echo "# DEBUG bound"
 
 	set_vfs 2
 	list refuzzed

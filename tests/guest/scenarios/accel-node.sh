@@ -88,6 +88,9 @@ vmm_finish "$n" "$ACTION_TIMEOUT"
 expect_rc "$n" 0
 expect_line "$n" '^@@DONE action=poweroff' "guest powered off after everything"
 expect_fact "$n" kmod_loaded yes
+if tr -d '\r' <"$OUT/$n.out" | grep '^@@FACT error='; then
+	fail "$n: the in-guest script reported an error (above)"
+fi
 expect_fact "$n" node_online 0-1
 
 # mock_line NAME PHASE DEV: the tool's list line for DEV in PHASE.
