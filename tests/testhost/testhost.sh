@@ -165,7 +165,8 @@ qemu_args() {
 # kernel crashed within a few inner-guest boots, with mvmm and with QEMU as
 # the inner VMM alike ("BUG: TASK stack guard page was hit" in the vCPU
 # thread, error_entry/exc_page_fault recursion, then "corrupted stack end
-# detected inside scheduler"); with vgif=0 16 boots in a row ran clean.
+# detected inside scheduler"); with vgif=0, 72 inner boots in 4 test-host
+# runs (56 mvmm, 16 QEMU) ran without a test host crash.
 # kvm_amd.nested=0: the inner guest needs no SVM of its own, and nested SVM
 # is what vGIF exists for.
 cmdline="console=ttyS0 panic=-1 quiet kvm_amd.vgif=0 kvm_amd.nested=0"
