@@ -29,23 +29,6 @@ const char *numa_plan__policy_name(int policy)
 	}
 }
 
-static int perr(const struct vm_config *cfg, char *err, size_t errlen, unsigned line,
-		const char *sec, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
-static int perr(const struct vm_config *cfg, char *err, size_t errlen, unsigned line,
-		const char *sec, const char *key, const char *fmt, ...)
-{
-	char where[CONFIG_ERR_LEN], msg[CONFIG_ERR_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	config__origin(cfg, line, sec, key, key, where, sizeof(where));
-	snprintf(err, errlen, "%s: %s", where, msg);
-	return -EINVAL;
-}
-
 static const char *fmt_list(const struct idset *s, char *out, size_t len)
 {
 	idset__format(s, out, len);
@@ -73,11 +56,11 @@ static int check_cpus(const struct vm_config *cfg, const struct numa_host *h,
 	char got[LIST_LEN], have[LIST_LEN];
 
 	if (!idset__subset(cpus, &h->cpus))
-		return perr(cfg, err, errlen, line, sec, key,
+		return config__errorf(cfg, err, errlen, line, sec, key,
 			    "expected CPUs of this host (%s), got '%s'",
 			    fmt_list(&h->cpus, have, sizeof(have)), fmt_list(cpus, got, sizeof(got)));
 	if (!idset__subset(cpus, &h->allowed_cpus))
-		return perr(cfg, err, errlen, line, sec, key,
+		return config__errorf(cfg, err, errlen, line, sec, key,
 			    "expected CPUs this process may run on (%s: its cgroup cpuset or taskset), got '%s'",
 			    fmt_list(&h->allowed_cpus, have, sizeof(have)),
 			    fmt_list(cpus, got, sizeof(got)));
@@ -99,15 +82,15 @@ static int check_host_nodes(const struct vm_config *cfg, const struct numa_host 
 			idset__add(&online, n);
 	idset__for_each(hn, &c->host_nodes) {
 		if (!idset__has(&online, hn))
-			return perr(cfg, err, errlen, c->line.host_node, sec, "host_node",
+			return config__errorf(cfg, err, errlen, c->line.host_node, sec, "host_node",
 				    "expected a node of this host (%s; see numactl --hardware), got '%d'",
 				    fmt_list(&online, have, sizeof(have)), hn);
 		if (!idset__has(&h->allowed_nodes, hn))
-			return perr(cfg, err, errlen, c->line.host_node, sec, "host_node",
+			return config__errorf(cfg, err, errlen, c->line.host_node, sec, "host_node",
 				    "expected a node this process may allocate on (%s: its cgroup cpuset.mems), got '%d'",
 				    fmt_list(&h->allowed_nodes, have, sizeof(have)), hn);
 		if (c->memory && !h->node[hn].mem_total)
-			return perr(cfg, err, errlen, c->line.host_node, sec, "host_node",
+			return config__errorf(cfg, err, errlen, c->line.host_node, sec, "host_node",
 				    "expected a host node with memory for %s of guest RAM, got '%d' (it has none)",
 				    fmt_size(c->memory, a, sizeof(a)), hn);
 	}
@@ -130,7 +113,7 @@ static int check_fit(const struct vm_config *cfg, const struct numa_host *h, uns
 	if (c->memory <= cap)
 		return 0;
 	snprintf(sec, sizeof(sec), "numa.%u", i);
-	return perr(cfg, err, errlen, c->line.memory, sec, "memory",
+	return config__errorf(cfg, err, errlen, c->line.memory, sec, "memory",
 		    "expected at most the %s of host node(s) it is bound to, got '%s' (use policy = preferred or interleave, or more host nodes)",
 		    fmt_size(cap, a, sizeof(a)), fmt_size(c->memory, b, sizeof(b)));
 }
@@ -166,7 +149,7 @@ static int check_huge(const struct topology *t, const struct vm_config *cfg,
 			if (idset__has(&t->node[i].host_nodes, n))
 				break;
 		snprintf(sec, sizeof(sec), "numa.%u", i);
-		return perr(cfg, err, errlen, line[n], sec, "host_node",
+		return config__errorf(cfg, err, errlen, line[n], sec, "host_node",
 			    "expected host node %u to have %" PRIu64 " free %s huge pages, got %" PRIu64
 			    " (fix: echo %" PRIu64 " > /sys/devices/system/node/node%u/hugepages/hugepages-%ukB/nr_hugepages)",
 			    n, need[n], fmt_size(ps, a, sizeof(a)), have,
@@ -175,7 +158,7 @@ static int check_huge(const struct topology *t, const struct vm_config *cfg,
 	for (n = 0; n < h->nr_nodes; n++)
 		total -= MIN(need[n], numa_host__free_huge(h, n, ps));
 	if (rest > total)
-		return perr(cfg, err, errlen, cfg->line.hugepages, "machine", "hugepages",
+		return config__errorf(cfg, err, errlen, cfg->line.hugepages, "machine", "hugepages",
 			    "expected %" PRIu64 " free %s huge pages for guest RAM, got %" PRIu64
 			    " (fix: raise /proc/sys/vm/nr_hugepages by %" PRIu64 ", or per node under /sys/devices/system/node/nodeN/hugepages/)",
 			    rest, fmt_size(ps, a, sizeof(a)), total, rest - total);
@@ -196,17 +179,17 @@ static int check_mem_path(struct topology *t, const struct vm_config *cfg, char 
 	if (!p)
 		return 0;
 	if (stat(p, &st) < 0)
-		return perr(cfg, err, errlen, line, "machine", "mem_path",
+		return config__errorf(cfg, err, errlen, line, "machine", "mem_path",
 			    "expected an existing directory, file or DAX device, got '%s' (%s; e.g. mkdir it, or mount -t hugetlbfs none %s)",
 			    p, strerror(errno), p);
 	if (S_ISDIR(st.st_mode)) {
 		if (statfs(p, &sfs) < 0)
-			return perr(cfg, err, errlen, line, "machine", "mem_path",
+			return config__errorf(cfg, err, errlen, line, "machine", "mem_path",
 				    "expected a directory mvmm can create files in, got '%s' (%s)",
 				    p, strerror(errno));
 		if ((unsigned long)sfs.f_type == HUGETLBFS_MAGIC) {
 			if (cfg->hugepages && (uint64_t)sfs.f_bsize != cfg->hugepages)
-				return perr(cfg, err, errlen, cfg->line.hugepages, "machine", "hugepages",
+				return config__errorf(cfg, err, errlen, cfg->line.hugepages, "machine", "hugepages",
 					    "expected the page size of mem_path '%s' (%s), got '%s' (mount -t hugetlbfs -o pagesize=%s none DIR)",
 					    p, fmt_size(sfs.f_bsize, a, sizeof(a)),
 					    fmt_size(cfg->hugepages, b, sizeof(b)),
@@ -214,12 +197,12 @@ static int check_mem_path(struct topology *t, const struct vm_config *cfg, char 
 			t->page_size = sfs.f_bsize;
 			for (i = 0; i < t->nr_nodes; i++)
 				if (t->node[i].memory % t->page_size)
-					return perr(cfg, err, errlen, line, "machine", "mem_path",
+					return config__errorf(cfg, err, errlen, line, "machine", "mem_path",
 						    "expected node memories in whole %s pages of hugetlbfs '%s', got node %u with %s",
 						    fmt_size(t->page_size, a, sizeof(a)), p, i,
 						    fmt_size(t->node[i].memory, b, sizeof(b)));
 		} else if (cfg->hugepages) {
-			return perr(cfg, err, errlen, cfg->line.hugepages, "machine", "hugepages",
+			return config__errorf(cfg, err, errlen, cfg->line.hugepages, "machine", "hugepages",
 				    "expected mem_path on hugetlbfs with hugepages = %s, got '%s' (another file system)",
 				    fmt_size(cfg->hugepages, a, sizeof(a)), p);
 		}
@@ -227,12 +210,12 @@ static int check_mem_path(struct topology *t, const struct vm_config *cfg, char 
 	}
 	if (S_ISREG(st.st_mode)) {
 		if ((uint64_t)st.st_size < cfg->memory)
-			return perr(cfg, err, errlen, line, "machine", "mem_path",
+			return config__errorf(cfg, err, errlen, line, "machine", "mem_path",
 				    "expected a file of at least %s (the guest RAM), got '%s' of %s (fix: truncate -s %s %s)",
 				    fmt_size(cfg->memory, a, sizeof(a)), p,
 				    fmt_size(st.st_size, b, sizeof(b)), a, p);
 		if (cfg->hugepages)
-			return perr(cfg, err, errlen, cfg->line.hugepages, "machine", "hugepages",
+			return config__errorf(cfg, err, errlen, cfg->line.hugepages, "machine", "hugepages",
 				    "expected no hugepages with mem_path on a regular file, got '%s'", p);
 		return 0;
 	}
@@ -243,11 +226,11 @@ static int check_mem_path(struct topology *t, const struct vm_config *cfg, char 
 		FILE *f;
 
 		if (!cfg->shared)
-			return perr(cfg, err, errlen, line, "machine", "mem_path",
+			return config__errorf(cfg, err, errlen, line, "machine", "mem_path",
 				    "expected shared = yes with a DAX device (it only maps shared), got '%s'", p);
 		for (i = 0; i < t->nr_nodes; i++)
 			if (t->node[i].memory % SZ_2M)
-				return perr(cfg, err, errlen, line, "machine", "mem_path",
+				return config__errorf(cfg, err, errlen, line, "machine", "mem_path",
 					    "expected node memories in whole 2M for DAX device '%s', got node %u with %s",
 					    p, i, fmt_size(t->node[i].memory, a, sizeof(a)));
 		snprintf(sys, sizeof(sys), "/sys/dev/char/%u:%u/size", major(st.st_rdev),
@@ -259,12 +242,12 @@ static int check_mem_path(struct topology *t, const struct vm_config *cfg, char 
 			fclose(f);
 		}
 		if (size && size < cfg->memory)
-			return perr(cfg, err, errlen, line, "machine", "mem_path",
+			return config__errorf(cfg, err, errlen, line, "machine", "mem_path",
 				    "expected a device of at least %s (the guest RAM), got '%s' of %s",
 				    fmt_size(cfg->memory, a, sizeof(a)), p, fmt_size(size, b, sizeof(b)));
 		return 0;
 	}
-	return perr(cfg, err, errlen, line, "machine", "mem_path",
+	return config__errorf(cfg, err, errlen, line, "machine", "mem_path",
 		    "expected a directory, a regular file or a DAX character device, got '%s'", p);
 }
 
@@ -309,7 +292,7 @@ int numa_plan__resolve(struct topology *t, const struct vm_config *cfg,
 				idset__or(&nd->host_cpus, &h->node[hn].cpus);
 			idset__and(&nd->host_cpus, &h->allowed_cpus);
 			if (idset__empty(&nd->host_cpus))
-				return perr(cfg, err, errlen, c->line.host_node, sec, "host_node",
+				return config__errorf(cfg, err, errlen, c->line.host_node, sec, "host_node",
 					    "expected a host node with CPUs this process may use (%s) for its vCPUs, got '%s' (set host_cpus)",
 					    fmt_list(&h->allowed_cpus, have, sizeof(have)),
 					    fmt_list(&nd->host_nodes, got, sizeof(got)));

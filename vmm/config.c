@@ -654,6 +654,20 @@ const char *config__origin(const struct vm_config *cfg, unsigned line, const cha
 	return out;
 }
 
+int config__errorf(const struct vm_config *cfg, char *err, size_t errlen, unsigned line,
+		   const char *sec, const char *key, const char *fmt, ...)
+{
+	char where[CONFIG_ERR_LEN], msg[CONFIG_ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	config__origin(cfg, line, sec, key, key, where, sizeof(where));
+	cfgp_bprintf(err, errlen, "%s: %s", where, msg);
+	return -EINVAL;
+}
+
 /* [machine] keys after parsing. */
 static const char *origin(const struct vm_config *cfg, unsigned line, const char *key,
 			  const char *opt, char *out, size_t outlen)

@@ -171,6 +171,12 @@ int config__finish(struct vm_config *cfg, char *err, size_t errlen);
 const char *config__origin(const struct vm_config *cfg, unsigned line, const char *sec,
 			   const char *key, const char *opt, char *out, size_t outlen);
 
+/* "<config__origin>: <message>" into @err, for checks after parsing;
+ * returns -EINVAL. */
+int config__errorf(const struct vm_config *cfg, char *err, size_t errlen, unsigned line,
+		   const char *sec, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
 /* Frees everything and zeroes @cfg; safe on a zeroed or already freed one. */
 void config__free(struct vm_config *cfg);
 

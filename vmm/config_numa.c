@@ -293,24 +293,6 @@ const struct cfg_section config_vcpu_section = {
 
 /* ---------------------------------------------------------- cross-checks */
 
-/* "<origin>: <msg>" into @err; returns -EINVAL. */
-static int ferr(const struct vm_config *cfg, char *err, size_t errlen, unsigned line,
-		const char *sec, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
-static int ferr(const struct vm_config *cfg, char *err, size_t errlen, unsigned line,
-		const char *sec, const char *key, const char *fmt, ...)
-{
-	char where[CONFIG_ERR_LEN], msg[CONFIG_ERR_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	config__origin(cfg, line, sec, key, key, where, sizeof(where));
-	cfgp_bprintf(err, errlen, "%s: %s", where, msg);
-	return -EINVAL;
-}
-
 static const char *size_str(char *out, size_t len, uint64_t n)
 {
 	return n ? cfgp_fmt_size(out, len, n) : "0";
@@ -326,7 +308,7 @@ static int check_backing(struct vm_config *cfg, char *err, size_t errlen)
 	if (!cfg->hugepages)
 		return 0;
 	if (cfg->memory % cfg->hugepages)
-		return ferr(cfg, err, errlen, cfg->line.memory, "machine", "memory",
+		return config__errorf(cfg, err, errlen, cfg->line.memory, "machine", "memory",
 			    "expected a multiple of the %s huge page size, got '%s'",
 			    cfgp_fmt_size(a, sizeof(a), cfg->hugepages),
 			    cfgp_fmt_size(b, sizeof(b), cfg->memory));
@@ -335,7 +317,7 @@ static int check_backing(struct vm_config *cfg, char *err, size_t errlen)
 
 		snprintf(sec, sizeof(sec), "numa.%u", i);
 		if (n->node[i].memory % cfg->hugepages)
-			return ferr(cfg, err, errlen, n->node[i].line.memory, sec, "memory",
+			return config__errorf(cfg, err, errlen, n->node[i].line.memory, sec, "memory",
 				    "expected a multiple of the %s huge page size, got '%s'",
 				    cfgp_fmt_size(a, sizeof(a), cfg->hugepages),
 				    size_str(b, sizeof(b), n->node[i].memory));
@@ -359,26 +341,26 @@ static int check_nodes(struct vm_config *cfg, char *err, size_t errlen)
 
 			while (!n->node[j].present)
 				j++;
-			return ferr(cfg, err, errlen, n->node[j].line.header, sec, "",
+			return config__errorf(cfg, err, errlen, n->node[j].line.header, sec, "",
 				    "missing (expected node ids 0 to %u without gaps, [numa.%u] exists)",
 				    n->nr_nodes - 1, j);
 		}
 		if (idset__empty(&nd->cpus) && !nd->memory)
-			return ferr(cfg, err, errlen, nd->line.header, sec, "cpus",
+			return config__errorf(cfg, err, errlen, nd->line.header, sec, "cpus",
 				    "expected cpus or memory (or both) in a node, got neither");
 		if (nd->memory && nd->memory < CONFIG_MIN_NODE_MEMORY)
-			return ferr(cfg, err, errlen, nd->line.memory, sec, "memory",
+			return config__errorf(cfg, err, errlen, nd->line.memory, sec, "memory",
 				    "expected 0 or at least 4M (Linux ignores smaller nodes), got '%s'",
 				    cfgp_fmt_size(a, sizeof(a), nd->memory));
 		if (nd->line.policy && idset__empty(&nd->host_nodes))
-			return ferr(cfg, err, errlen, nd->line.policy, sec, "policy",
+			return config__errorf(cfg, err, errlen, nd->line.policy, sec, "policy",
 				    "expected host_node too (a policy needs a host node), got no host_node");
 		if (nd->policy == CONFIG_POLICY_PREFERRED && idset__count(&nd->host_nodes) > 1)
-			return ferr(cfg, err, errlen, nd->line.host_node, sec, "host_node",
+			return config__errorf(cfg, err, errlen, nd->line.host_node, sec, "host_node",
 				    "expected one node for policy = preferred, got '%s'",
 				    idset__format(&nd->host_nodes, list, sizeof(list)));
 		if (nd->line.host_cpus && idset__empty(&nd->cpus))
-			return ferr(cfg, err, errlen, nd->line.host_cpus, sec, "host_cpus",
+			return config__errorf(cfg, err, errlen, nd->line.host_cpus, sec, "host_cpus",
 				    "expected no host_cpus in a node without vCPUs, got '%s'",
 				    idset__format(&nd->host_cpus, list, sizeof(list)));
 	}
@@ -406,7 +388,7 @@ static int check_vcpus(struct vm_config *cfg, char *err, size_t errlen)
 					break;
 			idset__and(&both, &n->node[j].cpus);
 			snprintf(sec, sizeof(sec), "numa.%u", i);
-			return ferr(cfg, err, errlen, nd->line.cpus, sec, "cpus",
+			return config__errorf(cfg, err, errlen, nd->line.cpus, sec, "cpus",
 				    "expected vCPUs of no other node, got '%s' (vCPU %d is also in [numa.%u], line %u)",
 				    idset__format(&nd->cpus, list, sizeof(list)), idset__next(&both, 0),
 				    j, n->node[j].line.cpus);
@@ -418,7 +400,7 @@ static int check_vcpus(struct vm_config *cfg, char *err, size_t errlen)
 		for (v = idset__next(&all, 0), cpus = 0; v >= 0; v = idset__next(&all, v + 1))
 			cpus = v + 1;
 		if (!cpus)
-			return ferr(cfg, err, errlen, n->node[0].line.header, "numa.0", "cpus",
+			return config__errorf(cfg, err, errlen, n->node[0].line.header, "numa.0", "cpus",
 				    "expected vCPUs in at least one node, got none");
 		cfg->cpus = cpus;
 	}
@@ -429,7 +411,7 @@ static int check_vcpus(struct vm_config *cfg, char *err, size_t errlen)
 		for (i = 0; i < n->nr_nodes && idset__subset(&n->node[i].cpus, &full); i++)
 			;
 		snprintf(sec, sizeof(sec), "numa.%u", i);
-		return ferr(cfg, err, errlen, n->node[i].line.cpus, sec, "cpus",
+		return config__errorf(cfg, err, errlen, n->node[i].line.cpus, sec, "cpus",
 			    "expected vCPUs below [machine] cpus = %u, got '%s'", cfg->cpus,
 			    idset__format(&n->node[i].cpus, list, sizeof(list)));
 	}
@@ -438,7 +420,7 @@ static int check_vcpus(struct vm_config *cfg, char *err, size_t errlen)
 
 		idset__for_each(v, &all)
 			idset__del(&none, v);
-		return ferr(cfg, err, errlen, cfg->line.cpus, "machine", "cpus",
+		return config__errorf(cfg, err, errlen, cfg->line.cpus, "machine", "cpus",
 			    "expected every vCPU in one [numa.N] cpus, got vCPU(s) %s in none",
 			    idset__format(&none, list, sizeof(list)));
 	}
@@ -455,16 +437,16 @@ static int check_memory(struct vm_config *cfg, char *err, size_t errlen)
 	for (i = 0; i < n->nr_nodes; i++)
 		sum += n->node[i].memory;
 	if (!sum)
-		return ferr(cfg, err, errlen, n->node[0].line.header, "numa.0", "memory",
+		return config__errorf(cfg, err, errlen, n->node[0].line.header, "numa.0", "memory",
 			    "expected memory in at least one node, got none");
 	if (!cfg->line.memory) {
 		if (sum < CONFIG_MIN_MEMORY || sum > CONFIG_MAX_MEMORY)
-			return ferr(cfg, err, errlen, 0, "machine", "memory",
+			return config__errorf(cfg, err, errlen, 0, "machine", "memory",
 				    "expected [numa.N] memories adding up to between 128M and 1T, got '%s'",
 				    cfgp_fmt_size(a, sizeof(a), sum));
 		cfg->memory = sum;
 	} else if (sum != cfg->memory) {
-		return ferr(cfg, err, errlen, cfg->line.memory, "machine", "memory",
+		return config__errorf(cfg, err, errlen, cfg->line.memory, "machine", "memory",
 			    "expected the sum of the [numa.N] memories (%s), got '%s'",
 			    cfgp_fmt_size(a, sizeof(a), sum), cfgp_fmt_size(b, sizeof(b), cfg->memory));
 	}
@@ -488,7 +470,7 @@ static int check_topology(struct vm_config *cfg, char *err, size_t errlen)
 	spn = 1;
 	if (cfg->line.sockets) {
 		if (cfg->sockets % k)
-			return ferr(cfg, err, errlen, cfg->line.sockets, "machine", "sockets",
+			return config__errorf(cfg, err, errlen, cfg->line.sockets, "machine", "sockets",
 				    "expected a multiple of the %u guest node(s) with vCPUs (a socket never spans nodes), got '%u'",
 				    k, cfg->sockets);
 		spn = cfg->sockets / k;
@@ -501,11 +483,11 @@ static int check_topology(struct vm_config *cfg, char *err, size_t errlen)
 			continue;
 		snprintf(sec, sizeof(sec), "numa.%u", i);
 		if (cfg->line.cores && c != spn * cfg->cores * t)
-			return ferr(cfg, err, errlen, nd->line.cpus, sec, "cpus",
+			return config__errorf(cfg, err, errlen, nd->line.cpus, sec, "cpus",
 				    "expected sockets per node * cores * threads = %u * %u * %u vCPUs, got '%s' (%u)",
 				    spn, cfg->cores, t, idset__format(&nd->cpus, list, sizeof(list)), c);
 		if (c % (spn * t))
-			return ferr(cfg, err, errlen, nd->line.cpus, sec, "cpus",
+			return config__errorf(cfg, err, errlen, nd->line.cpus, sec, "cpus",
 				    "expected a multiple of sockets per node * threads = %u * %u vCPUs, got '%s' (%u)",
 				    spn, t, idset__format(&nd->cpus, list, sizeof(list)), c);
 		cores = MAX(cores, c / (spn * t));
@@ -529,7 +511,7 @@ static int check_distances(struct vm_config *cfg, char *err, size_t errlen)
 				continue;
 			snprintf(key, sizeof(key), "%u-%u", i, j);
 			if (i >= nr || j >= nr)
-				return ferr(cfg, err, errlen, n->distance_line[i][j], "distance", key,
+				return config__errorf(cfg, err, errlen, n->distance_line[i][j], "distance", key,
 					    "expected nodes below %u (the [numa.N] sections), got node %u",
 					    nr, i >= nr ? i : j);
 			if (n->distance_line[j][i] && n->distance[j][i] != n->distance[i][j] &&
@@ -546,7 +528,7 @@ static int check_distances(struct vm_config *cfg, char *err, size_t errlen)
 			snprintf(key, sizeof(key), "%u-%u", j, i);
 			if (!n->distance_line[i][j])
 				snprintf(key, sizeof(key), "%u-%u", i, j);
-			return ferr(cfg, err, errlen, asym_line, "distance", key,
+			return config__errorf(cfg, err, errlen, asym_line, "distance", key,
 				    "expected both directions of every node pair once distances are asymmetric, got no '%s'",
 				    key);
 		}
@@ -570,17 +552,17 @@ static int check_hmat(struct vm_config *cfg, char *err, size_t errlen)
 			snprintf(key, sizeof(key), "%s.%u-%u",
 				 p->latency_line == line ? "latency" : "bandwidth", i, j);
 			if (!n->hmat)
-				return ferr(cfg, err, errlen, line, "hmat", key,
+				return config__errorf(cfg, err, errlen, line, "hmat", key,
 					    "expected no overrides with enabled = no, got '%s'", key);
 			if (i >= nr || j >= nr)
-				return ferr(cfg, err, errlen, line, "hmat", key,
+				return config__errorf(cfg, err, errlen, line, "hmat", key,
 					    "expected nodes below %u (the [numa.N] sections), got node %u",
 					    nr, i >= nr ? i : j);
 			if (idset__empty(&n->node[i].cpus))
-				return ferr(cfg, err, errlen, line, "hmat", key,
+				return config__errorf(cfg, err, errlen, line, "hmat", key,
 					    "expected an initiator node with vCPUs, got node %u (none)", i);
 			if (!n->node[j].memory)
-				return ferr(cfg, err, errlen, line, "hmat", key,
+				return config__errorf(cfg, err, errlen, line, "hmat", key,
 					    "expected a target node with memory, got node %u (none)", j);
 		}
 	}
@@ -597,7 +579,7 @@ static int check_vcpu_sections(struct vm_config *cfg, char *err, size_t errlen)
 		if (!n->vcpu[i].line.header)
 			continue;
 		snprintf(sec, sizeof(sec), "vcpu.%u", i);
-		return ferr(cfg, err, errlen, n->vcpu[i].line.header, sec, "",
+		return config__errorf(cfg, err, errlen, n->vcpu[i].line.header, sec, "",
 			    "expected a vCPU below [machine] cpus = %u, got vCPU %u", cfg->cpus, i);
 	}
 	return 0;
@@ -612,10 +594,10 @@ static int check_no_nodes(struct vm_config *cfg, char *err, size_t errlen)
 	for (i = 0; i < CONFIG_MAX_NODES; i++)
 		for (j = 0; j < CONFIG_MAX_NODES; j++)
 			if (n->distance_line[i][j])
-				return ferr(cfg, err, errlen, n->distance_line[i][j], "distance", "",
+				return config__errorf(cfg, err, errlen, n->distance_line[i][j], "distance", "",
 					    "expected [numa.N] sections to give distances between, got none");
 	if (n->hmat_header)
-		return ferr(cfg, err, errlen, n->hmat_header, "hmat", "",
+		return config__errorf(cfg, err, errlen, n->hmat_header, "hmat", "",
 			    "expected [numa.N] sections to describe, got none");
 	return check_vcpu_sections(cfg, err, errlen);
 }
