@@ -193,13 +193,9 @@ static int machine_pci(struct machine *m)
 	/* The 64-bit window ends where the guest's physical addresses do. */
 	l.mem64_size = l.mem64_base < top ? MIN(LAYOUT_MMIO64_SIZE, top - l.mem64_base) : 0;
 	ret = pci_host__init(&m->pci, &vm->mmio, &vm->pio, &l);
-	/* With guest NUMA, bus 0 belongs to node 0 (_PXM), as expanders
-	 * without a node do (config_pci.c): Linux warns about root buses
-	 * without one. */
-	if (!ret && cfg->numa && cfg->numa->nr_nodes)
-		m->pci.roots[0]->node = 0;
-	/* Without a _PXM Linux warns "Unknown NUMA node" for a host bridge
-	 * of a NUMA guest: the main one belongs to node 0 (always online). */
+	/* Without a _PXM Linux warns "Unknown NUMA node" for a host bridge of
+	 * a NUMA guest: bus 0 belongs to node 0 (always online), as expanders
+	 * without a node do (config_pci.c). */
 	if (!ret && m->topo.numa)
 		pci_host__root(&m->pci, "main")->node = 0;
 	for (i = 0; !ret && i < cfg->nr_pcie; i++)
