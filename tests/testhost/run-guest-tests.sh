@@ -83,6 +83,7 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 
 t0=$(th_now)
 rc=0
+mkdir -p "$TH_BUILD"
 for n in "${order[@]}"; do
 	run_shape "$n"
 done
