@@ -41,10 +41,13 @@ done
 # One test-host boot per shape. The test host's own kernel sometimes dies
 # under QEMU TCG's emulated SVM ("BUG: TASK stack guard page was hit" in a
 # vCPU thread, with QEMU as the inner VMM too; tests/testhost/README.md).
-# Only then, and at most twice, the shape's test host is booted again for
+# Its soft lockups of vCPU threads (also seen with QEMU as the inner VMM)
+# wedge it the same way. Only then (a line of the test host's own kernel on
+# its console, never the inner guest's), and at most twice, the shape's test host is booted again for
 # the scenarios that got no result; a scenario that ran and failed is never
 # rerun, and every retry is reported.
 MAX_RETRIES=2
+HOST_FAULT='^\[ *[0-9.]+\] (Kernel panic - not syncing|watchdog: BUG: soft lockup)[^\r]*'
 run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 	local n=$1 todo=${group[$n]} attempt=0 run res s lost line
 	local final=$TH_BUILD/guest-nodes$n.final
@@ -67,9 +70,9 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 		done
 		[ ${#lost[@]} -eq 0 ] && return
 		if [ "$attempt" -lt "$MAX_RETRIES" ] &&
-		   grep -aq '^\[ *[0-9.]*\] Kernel panic - not syncing' "$TH_BUILD/$run.log"; then
+		   grep -aqE "$HOST_FAULT" "$TH_BUILD/$run.log"; then
 			attempt=$((attempt + 1))
-			th_log "$run: the test host's own kernel panicked (QEMU TCG nested-SVM fault, not the VMM under test); booting it again for ${#lost[@]} scenario(s) without a result: ${lost[*]} (retry $attempt of $MAX_RETRIES)"
+			th_log "$run: the test host's own kernel failed ($(grep -aoE "$HOST_FAULT" "$TH_BUILD/$run.log" | head -n 1 | sed 's/^\[[ 0-9.]*\] //'): QEMU TCG nested-SVM fault, not the VMM under test); booting it again for ${#lost[@]} scenario(s) without a result: ${lost[*]} (retry $attempt of $MAX_RETRIES)"
 			todo=$(IFS=,; echo "${lost[*]}")
 			continue
 		fi
