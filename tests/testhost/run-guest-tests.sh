@@ -43,13 +43,14 @@ done
 # vCPU thread, with QEMU as the inner VMM too; tests/testhost/README.md).
 # Its soft lockups of vCPU threads (also seen with QEMU as the inner VMM)
 # wedge it the same way. Only then (a line of the test host's own kernel on
-# its console, never the inner guest's), and at most twice, the shape's test host is booted again for
-# the scenarios that got no result; a scenario that ran and failed is never
-# rerun, and every retry is reported.
+# its console, never the inner guest's), and at most twice, the shape's test
+# host is booted again for the scenarios of that run that did not pass: a
+# result only counts from a healthy test host, so a real failure fails again
+# there. Every retry is reported.
 MAX_RETRIES=2
 HOST_FAULT='^\[ *[0-9.]+\] (Kernel panic - not syncing|watchdog: BUG: soft lockup)[^\r]*'
 run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
-	local n=$1 todo=${group[$n]} attempt=0 run res s lost line
+	local n=$1 todo=${group[$n]} attempt=0 run res s lost line fault
 	local final=$TH_BUILD/guest-nodes$n.final
 	: >"$final"
 	while :; do
@@ -59,20 +60,24 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 			--host-cpus $((n > 2 ? n : 2 / n * n)) --scenarios "$todo" \
 			${needq[$n]:+--with-qemu} ${opts[@]+"${opts[@]}"} || true
 		res=$TH_BUILD/$run.results
+		# A result only counts from a healthy test host: when its own
+		# kernel failed during this run, whatever did not pass is rerun.
+		fault=
+		grep -aqE "$HOST_FAULT" "$TH_BUILD/$run.log" && fault=1
 		lost=()
 		for s in ${todo//,/ }; do
 			if ! grep -q "^[A-Z]* $s " "$res" 2>/dev/null ||
-			   grep -q "^FAIL $s 0 test host" "$res"; then
+			   grep -q "^FAIL $s 0 test host" "$res" ||
+			   { [ -n "$fault" ] && grep -q "^FAIL $s " "$res"; }; then
 				lost+=("$s")
 			else
 				grep "^[A-Z]* $s " "$res" | head -n 1 >>"$final"
 			fi
 		done
 		[ ${#lost[@]} -eq 0 ] && return
-		if [ "$attempt" -lt "$MAX_RETRIES" ] &&
-		   grep -aqE "$HOST_FAULT" "$TH_BUILD/$run.log"; then
+		if [ "$attempt" -lt "$MAX_RETRIES" ] && [ -n "$fault" ]; then
 			attempt=$((attempt + 1))
-			th_log "$run: the test host's own kernel failed ($(grep -aoE "$HOST_FAULT" "$TH_BUILD/$run.log" | head -n 1 | sed 's/^\[[ 0-9.]*\] //'): QEMU TCG nested-SVM fault, not the VMM under test); booting it again for ${#lost[@]} scenario(s) without a result: ${lost[*]} (retry $attempt of $MAX_RETRIES)"
+			th_log "$run: the test host's own kernel failed ($(grep -aoE "$HOST_FAULT" "$TH_BUILD/$run.log" | head -n 1 | sed 's/^\[[ 0-9.]*\] //'): QEMU TCG nested-SVM fault, not the VMM under test); booting it again for ${#lost[@]} scenario(s) that did not pass: ${lost[*]} (retry $attempt of $MAX_RETRIES)"
 			todo=$(IFS=,; echo "${lost[*]}")
 			continue
 		fi
