@@ -89,11 +89,35 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 	done
 }
 
+# Inner guests under TCG's nested SVM occasionally die with a triple fault
+# at a random point (an open problem, see tests/testhost/README.md). A
+# scenario that failed gets one more run in a fresh test host; if it passes
+# then, it is reported as FLAKY with its first failure, and counted as
+# passed. A deterministic failure fails twice and stays a failure.
+rerun_failed() {	# N
+	local n=$1 final=$TH_BUILD/guest-nodes$n.final failed s line
+	failed=$(sed -n 's/^FAIL \([^ ]*\) .*/\1/p' "$final" | paste -sd, -)
+	[ -n "$failed" ] || return 0
+	th_log "guest-nodes$n: rerunning failed scenario(s) once in a fresh test host: $failed"
+	"$TH_LIB_DIR/testhost.sh" --run "guest-nodes$n-rerun" --host-nodes "$n" \
+		--host-cpus $((n > 2 ? n : 2 / n * n)) --scenarios "$failed" \
+		${needq[$n]:+--with-qemu} ${opts[@]+"${opts[@]}"} || true
+	for s in ${failed//,/ }; do
+		line=$(grep "^PASS $s " "$TH_BUILD/guest-nodes$n-rerun.results" 2>/dev/null | head -n 1)
+		[ -n "$line" ] || continue
+		echo "FLAKY $s: failed once, passed on rerun; first failure: $(grep "^FAIL $s " "$final" | head -n 1 | cut -d' ' -f4-)"
+		grep -v "^FAIL $s " "$final" >"$final.tmp"
+		echo "$line" >>"$final.tmp"
+		mv "$final.tmp" "$final"
+	done
+}
+
 t0=$(th_now)
 rc=0
 mkdir -p "$TH_BUILD"
 for n in "${order[@]}"; do
 	run_shape "$n"
+	rerun_failed "$n"
 done
 
 pass=0; fail=0; skip=0
