@@ -154,7 +154,7 @@ static void vcpu_stop(struct vcpu *v, int status, const char *fmt, ...)
 
 static void vcpu_stop(struct vcpu *v, int status, const char *fmt, ...)
 {
-	char reason[160];
+	char reason[256];
 	int n;
 	va_list ap;
 
@@ -209,6 +209,26 @@ static void vcpu_handle_system_event(struct vcpu *v)
 	}
 }
 
+/* A triple fault: say where, so the one-line reason is enough to start
+ * debugging (the registers are gone once the VM is torn down). */
+static void vcpu_stop_shutdown(struct vcpu *v)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
+		vcpu_stop(v, VM_EXIT_TRIPLE_FAULT, "triple fault (KVM_EXIT_SHUTDOWN)");
+		return;
+	}
+	vcpu_stop(v, VM_EXIT_TRIPLE_FAULT,
+		  "triple fault (KVM_EXIT_SHUTDOWN) rip 0x%llx rsp 0x%llx cr0 0x%llx cr2 0x%llx "
+		  "cr3 0x%llx cr4 0x%llx efer 0x%llx",
+		  (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+		  (unsigned long long)sregs.cr0, (unsigned long long)sregs.cr2,
+		  (unsigned long long)sregs.cr3, (unsigned long long)sregs.cr4,
+		  (unsigned long long)sregs.efer);
+}
+
 /* Returns false when the loop must end. */
 static bool vcpu_handle_exit(struct vcpu *v)
 {
@@ -225,7 +245,7 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	case KVM_EXIT_HLT:	/* only without an in-kernel LAPIC; just re-enter */
 		return true;
 	case KVM_EXIT_SHUTDOWN:
-		vcpu_stop(v, VM_EXIT_TRIPLE_FAULT, "triple fault (KVM_EXIT_SHUTDOWN)");
+		vcpu_stop_shutdown(v);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
 		vcpu_handle_system_event(v);

@@ -62,7 +62,7 @@ struct vm {
 	pthread_t main_thread;
 	atomic_bool stopping;
 	atomic_int exit_status;		/* -1 while running */
-	char stop_reason[160];
+	char stop_reason[256];
 };
 
 /* Open /dev/kvm, check every capability mvmm relies on (error names the
