@@ -91,19 +91,20 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 
 # Inner guests under TCG's nested SVM occasionally die with a triple fault
 # at a random point (an open problem, see tests/testhost/README.md). A
-# scenario that failed gets one more run in a fresh test host; if it passes
-# then, it is reported as FLAKY with its first failure, and counted as
-# passed. A deterministic failure fails twice and stays a failure.
-rerun_failed() {	# N
+# scenario that failed gets up to FLAKY_RERUNS more runs, each in a fresh
+# test host; if it passes then, it is reported as FLAKY with its first
+# failure, and counted as passed. A deterministic failure stays a failure.
+FLAKY_RERUNS=2
+rerun_failed() {	# N ROUND
 	local n=$1 final=$TH_BUILD/guest-nodes$n.final failed s line
 	failed=$(sed -n 's/^FAIL \([^ ]*\) .*/\1/p' "$final" | paste -sd, -)
 	[ -n "$failed" ] || return 0
-	th_log "guest-nodes$n: rerunning failed scenario(s) once in a fresh test host: $failed"
-	"$TH_LIB_DIR/testhost.sh" --run "guest-nodes$n-rerun" --host-nodes "$n" \
+	th_log "guest-nodes$n: rerunning failed scenario(s) in a fresh test host (rerun $2 of $FLAKY_RERUNS): $failed"
+	"$TH_LIB_DIR/testhost.sh" --run "guest-nodes$n-rerun$2" --host-nodes "$n" \
 		--host-cpus $((n > 2 ? n : 2 / n * n)) --scenarios "$failed" \
 		${needq[$n]:+--with-qemu} ${opts[@]+"${opts[@]}"} || true
 	for s in ${failed//,/ }; do
-		line=$(grep "^PASS $s " "$TH_BUILD/guest-nodes$n-rerun.results" 2>/dev/null | head -n 1)
+		line=$(grep "^PASS $s " "$TH_BUILD/guest-nodes$n-rerun$2.results" 2>/dev/null | head -n 1)
 		[ -n "$line" ] || continue
 		echo "FLAKY $s: failed once, passed on rerun; first failure: $(grep "^FAIL $s " "$final" | head -n 1 | cut -d' ' -f4-)"
 		grep -v "^FAIL $s " "$final" >"$final.tmp"
@@ -117,7 +118,9 @@ rc=0
 mkdir -p "$TH_BUILD"
 for n in "${order[@]}"; do
 	run_shape "$n"
-	rerun_failed "$n"
+	for r in $(seq 1 "$FLAKY_RERUNS"); do
+		rerun_failed "$n" "$r"
+	done
 done
 
 pass=0; fail=0; skip=0
