@@ -4,6 +4,7 @@
  * Header-only: each test is its own program (see the Makefile).
  */
 #ifndef MVMM_TEST_NUMA_UTIL_H
+#include "tests/unit/fake_bzimage.h"
 #define MVMM_TEST_NUMA_UTIL_H
 
 #include <stdio.h>
@@ -21,25 +22,14 @@ static char nt_dir[] = "/tmp/mvmm-test-numa-XXXXXX";
  * probes the kernel; see test_config.c for the fields). */
 static int nt_setup(void **state)
 {
-	static uint8_t img[16384];
+	static uint8_t img[FAKE_BZIMAGE_SIZE];
 	int fd;
 
 	(void)state;
 	if (!mkdtemp(nt_dir))
 		return -1;
 	fd = mkstemp(nt_kernel);
-	img[0x1f1] = 4;
-	img[0x1fe] = 0x55;
-	img[0x1ff] = 0xaa;
-	memcpy(&img[0x202], "HdrS", 4);
-	img[0x206] = 0x0f;
-	img[0x207] = 0x02;
-	img[0x211] = 0x01;
-	img[0x232] = 0x20;
-	img[0x234] = 1;
-	img[0x236] = 0x01;
-	img[0x262] = 0x10;
-	memset(&img[5 * 512], 0x90, sizeof(img) - 5 * 512);
+	fake_bzimage(img);
 	if (fd < 0 || write(fd, img, sizeof(img)) != sizeof(img))
 		return -1;
 	return close(fd);

@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/fake_bzimage.h"
+
 #include "vmm/config.h"
 
 static char tmpdir[] = "/tmp/mvmm-test-config-XXXXXX";
@@ -43,22 +45,9 @@ static void write_file(const char *path, const char *text)
  * header per Documentation/arch/x86/boot.rst, protocol 2.15, then payload. */
 static void write_bzimage(const char *path)
 {
-	static uint8_t img[16384];
+	static uint8_t img[FAKE_BZIMAGE_SIZE];
 
-	memset(img, 0, sizeof(img));
-	img[0x1f1] = 4;					/* setup_sects */
-	img[0x1fe] = 0x55;				/* boot_flag 0xaa55 */
-	img[0x1ff] = 0xaa;
-	memcpy(&img[0x202], "HdrS", 4);			/* header */
-	img[0x206] = 0x0f;				/* version 2.15 */
-	img[0x207] = 0x02;
-	img[0x211] = 0x01;				/* loadflags: LOADED_HIGH */
-	img[0x232] = 0x20;				/* kernel_alignment 2 MiB */
-	img[0x234] = 1;					/* relocatable_kernel */
-	img[0x236] = 0x01;				/* xloadflags: XLF_KERNEL_64 */
-	img[0x260] = 0x00;				/* init_size 1 MiB */
-	img[0x262] = 0x10;
-	memset(&img[5 * 512], 0x90, sizeof(img) - 5 * 512);	/* "code" */
+	fake_bzimage(img);
 	write_bytes(path, img, sizeof(img));
 }
 

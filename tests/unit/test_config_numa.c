@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/fake_bzimage.h"
+
 #include "vmm/config.h"
 #include "vmm/util.h"
 
@@ -36,20 +38,9 @@ static void write_file(const char *path, const void *buf, size_t len)
 /* A minimal 64-bit bzImage (see test_config.c): config__finish probes it. */
 static void write_bzimage(const char *path)
 {
-	static uint8_t img[16384];
+	static uint8_t img[FAKE_BZIMAGE_SIZE];
 
-	img[0x1f1] = 4;
-	img[0x1fe] = 0x55;
-	img[0x1ff] = 0xaa;
-	memcpy(&img[0x202], "HdrS", 4);
-	img[0x206] = 0x0f;
-	img[0x207] = 0x02;
-	img[0x211] = 0x01;
-	img[0x232] = 0x20;
-	img[0x234] = 1;
-	img[0x236] = 0x01;
-	img[0x262] = 0x10;
-	memset(&img[5 * 512], 0x90, sizeof(img) - 5 * 512);
+	fake_bzimage(img);
 	write_file(path, img, sizeof(img));
 }
 
