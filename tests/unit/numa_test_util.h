@@ -4,8 +4,9 @@
  * Header-only: each test is its own program (see the Makefile).
  */
 #ifndef MVMM_TEST_NUMA_UTIL_H
-#include "tests/unit/fake_bzimage.h"
 #define MVMM_TEST_NUMA_UTIL_H
+
+#include "tests/unit/fake_bzimage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
