@@ -210,7 +210,10 @@ static void vcpu_handle_system_event(struct vcpu *v)
 }
 
 /* A triple fault: say where, so the one-line reason is enough to start
- * debugging (the registers are gone once the VM is torn down). */
+ * debugging (the registers are gone once the VM is torn down). On AMD, KVM
+ * resets the vCPU before it reports the exit (svm shutdown_interception), so
+ * there this shows the reset state (rip 0xfff0, cr0 0x10); on Intel it shows
+ * where the guest faulted. */
 static void vcpu_stop_shutdown(struct vcpu *v)
 {
 	struct kvm_sregs sregs;

@@ -169,7 +169,7 @@ qemu_args() {
 # runs (56 mvmm, 16 QEMU) ran without a test host crash.
 # kvm_amd.nested=0: the inner guest needs no SVM of its own, and nested SVM
 # is what vGIF exists for.
-cmdline="console=ttyS0 panic=-1 quiet kvm_amd.vgif=0 kvm_amd.nested=0 numa_balancing=disable"
+cmdline="console=ttyS0 panic=-1 quiet kvm_amd.vgif=0 kvm_amd.nested=0"
 cmdline="$cmdline th.timeout=$per_timeout th.vmm=$vmm${host_append:+ $host_append}"
 [ -n "$scenarios" ] && cmdline="$cmdline th.scenarios=${scenarios// /,}"
 cmdline="${cmdline%,}"
