@@ -30,6 +30,7 @@
 
 /* Leaf 1 */
 #define L1_ECX_X2APIC		(1u << 21)
+#define L1_ECX_TSC_DEADLINE	(1u << 24)
 #define L1_ECX_HYPERVISOR	(1u << 31)
 #define L1_EDX_HTT		(1u << 28)
 /* Leaf 0x8000_0001 ECX */
@@ -253,6 +254,18 @@ static enum vendor vendor_of(const struct kvm_cpuid_entry2 *leaf0)
 		return VENDOR_AMD;
 	/* Intel, and Intel-style (Centaur/Zhaoxin) leaves for everyone else. */
 	return VENDOR_INTEL;
+}
+
+/* The TSC-deadline timer is the in-kernel LAPIC's (KVM never lists it, the
+ * host may not have it). Without it Linux calibrates the LAPIC timer against
+ * the PIT at boot and programs it through TMICT; with it, one WRMSR per
+ * timer event and no calibration. */
+void cpuid__normalize(struct kvm_cpuid2 *supported, unsigned kvm_caps)
+{
+	struct kvm_cpuid_entry2 *leaf1 = (struct kvm_cpuid_entry2 *)find(supported, 1, 0);
+
+	if (leaf1 && (kvm_caps & CPUID_KVM_TSC_DEADLINE))
+		leaf1->ecx |= L1_ECX_TSC_DEADLINE;
 }
 
 int cpuid__build(const struct kvm_cpuid2 *supported, const struct cpu_topo *t,

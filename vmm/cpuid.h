@@ -26,6 +26,15 @@ struct cpu_place cpuid__place(const struct cpu_topo *t, unsigned vcpu);
  * two). */
 uint32_t cpuid__apic_id(const struct cpu_topo *t, struct cpu_place p);
 
+/* Features KVM emulates but does not list in KVM_GET_SUPPORTED_CPUID, as
+ * KVM_CHECK_EXTENSION reports them. */
+#define CPUID_KVM_TSC_DEADLINE	(1u << 0)	/* KVM_CAP_TSC_DEADLINE_TIMER */
+
+/* Normalise the supported table once, before any vCPU's is built (as
+ * Firecracker's and QEMU's CPU models do): set what KVM emulates per
+ * @kvm_caps (CPUID_KVM_*). Idempotent; touches nothing else. */
+void cpuid__normalize(struct kvm_cpuid2 *supported, unsigned kvm_caps);
+
 /* Build the CPUID table of one vCPU. *@out is malloc'd (free()).
  * Returns 0 or -errno (-EINVAL for an inconsistent topology). */
 int cpuid__build(const struct kvm_cpuid2 *supported, const struct cpu_topo *t,

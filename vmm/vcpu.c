@@ -18,6 +18,9 @@
 
 #define MSR_IA32_MISC_ENABLE		0x1a0
 #define MISC_ENABLE_FAST_STRING		(1ULL << 0)
+#define MSR_MTRR_DEF_TYPE		0x2ff
+#define MTRR_DEF_TYPE_E			(1ULL << 11)
+#define MTRR_TYPE_WB			6
 #define APIC_LVT_LINT0			0x350
 #define APIC_LVT_LINT1			0x360
 #define APIC_MODE_NMI			0x4
@@ -51,17 +54,22 @@ static int vcpu_set_cpuid(struct vcpu *v)
 	return ret;
 }
 
+/* What firmware leaves behind: fast strings on, and MTRRs enabled with
+ * write-back as the default type (KVM's reset value, 0, means "MTRRs off",
+ * i.e. all memory uncacheable to a guest that believes its MTRRs; Linux
+ * then also skips PAT setup). */
 static int vcpu_set_msrs(struct vcpu *v)
 {
 	struct {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[1];
+		struct kvm_msr_entry e[2];
 	} msrs = {
-		.hdr.nmsrs = 1,
+		.hdr.nmsrs = 2,
 		.e[0] = { .index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING },
+		.e[1] = { .index = MSR_MTRR_DEF_TYPE, .data = MTRR_DEF_TYPE_E | MTRR_TYPE_WB },
 	};
 
-	if (ioctl(v->fd, KVM_SET_MSRS, &msrs) != 1) {
+	if (ioctl(v->fd, KVM_SET_MSRS, &msrs) != (int)msrs.hdr.nmsrs) {
 		pr_err("vcpu%u: KVM_SET_MSRS failed", v->index);
 		return -EIO;
 	}

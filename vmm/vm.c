@@ -69,6 +69,8 @@ static int vm_get_supported_cpuid(struct vm *vm)
 		free(c);
 		return ret;
 	}
+	cpuid__normalize(c, ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0 ?
+			    CPUID_KVM_TSC_DEADLINE : 0);
 	vm->supported_cpuid = c;
 	return 0;
 }
