@@ -12,6 +12,22 @@ TH_BUILD=${TH_BUILD:-$REPO_ROOT/build/testhost}
 # Bump when the cache layout or the extraction changes, so old caches redo it.
 TH_CACHE_FORMAT=1
 
+# A fault of the test host's own kernel, as its console shows it (the inner
+# guests' consoles never reach it): the only reason a scenario may run again.
+TH_HOST_FAULT='^\[ *[0-9.]+\] (Kernel panic - not syncing|watchdog: BUG: soft lockup|BUG: TASK stack guard page)[^\r]*'
+
+# th_host_fault LOG: one line naming the test host's own fault during the
+# run whose console is LOG, or nothing: its kernel's panic, soft-lockup or
+# stack-overflow line, or a reset (QEMU, run with -no-reboot, exited 0 --
+# testhost.sh writes its status beside the log -- without @@HOST-DONE).
+th_host_fault() {
+	if grep -aqE "$TH_HOST_FAULT" "$1"; then
+		grep -aoE "$TH_HOST_FAULT" "$1" | head -n 1 | sed 's/^\[[ 0-9.]*\] //'
+	elif ! grep -aq '@@HOST-DONE' "$1" && [ "$(cat "${1%.log}.qemu-exit" 2>/dev/null)" = 0 ]; then
+		echo "test host reset (QEMU exited 0 without finishing)"
+	fi
+}
+
 th_log() { printf '%s\n' "testhost: $*" >&2; }
 th_die() { printf '%s\n' "testhost: error: $*" >&2; exit 1; }
 
@@ -95,6 +111,17 @@ th_kernel_fetch() {
 	mv "$tmp" "$KDIR"
 	touch "$stamp"
 	th_log "kernel $KVER cached ($(du -sh "$KDIR" | cut -f1))"
+}
+
+# th_testhost_qemu: set TH_QEMU_CMD, the QEMU (and its firmware path) that
+# runs the test host: $TH_QEMU if set (a binary under .../usr/bin gets its
+# own .../usr/share/qemu, then Debian's SeaBIOS), else the system's.
+th_testhost_qemu() {
+	local q=${TH_QEMU:-qemu-system-x86_64}
+	TH_QEMU_CMD=("$q")
+	case $q in
+	*/usr/bin/*) TH_QEMU_CMD+=(-L "${q%/bin/*}/share/qemu" -L /usr/share/seabios) ;;
+	esac
 }
 
 # _th_le32 FILE OFFSET / _th_u8 FILE OFFSET: little-endian fields of a file.

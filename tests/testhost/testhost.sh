@@ -25,6 +25,12 @@
 #   --tcg single|multi    TCG threading of the test host (default: $TH_TCG or multi)
 #   --host-append ARGS    extra test-host kernel parameters (e.g. kvm_amd.X=Y:
 #                         busybox modprobe takes module options from there)
+#   --kvm-amd PARAMS      the test host's kvm_amd parameters (default: $TH_KVM_AMD
+#                         or "vgif=0 nested=0"; "" for the module's defaults)
+#   --qemu PATH           the QEMU that runs the test host (default: $TH_QEMU, or
+#                         the one th_testhost_qemu picks; see lib.sh)
+#   --progress-timeout S  a test host that prints no result (or stress line) for
+#                         S seconds is wedged (default: scenario timeout + 60)
 # Prints one line per scenario ("PASS name (Ns)", "FAIL name (Ns): reason"
 # plus the log tail), and the boot's timing. Exit 0 iff every scenario passed
 # (SKIP counts as passed).
@@ -35,6 +41,7 @@ shopt -s extglob
 run=guest; scenarios=; nodes=1; hcpus=2; hmem=3072; vmm=mvmm; with_qemu=0
 mvmm_bin=${MVMM_BIN:-$REPO_ROOT/mvmm}; per_timeout=240; timeout=; demo=; stream=0
 tcg=${TH_TCG:-multi}; host_append=${TH_HOST_APPEND:-}
+kvm_amd=${TH_KVM_AMD-vgif=0 nested=0}; progress_timeout=
 adds=(); mods=(); gargs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -56,6 +63,9 @@ while [ $# -gt 0 ]; do
 	--stream) stream=1; shift ;;
 	--tcg) tcg=$2; shift 2 ;;
 	--host-append) host_append="$host_append $2"; shift 2 ;;
+	--kvm-amd) kvm_amd=$2; shift 2 ;;
+	--progress-timeout) progress_timeout=$2; shift 2 ;;
+	--qemu) TH_QEMU=$2; shift 2 ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
 	*) th_die "unknown option $1 (see --help)" ;;
 	esac
@@ -81,7 +91,7 @@ log=$TH_BUILD/$run.log
 detail=$TH_BUILD/$run.detail.log
 results=$TH_BUILD/$run.results
 hostcpio=$TH_BUILD/$run.host.cpio
-rm -f "$log" "$detail" "$results"
+rm -f "$log" "$detail" "$results" "$TH_BUILD/$run.qemu-exit"
 
 # ---- the test host's initramfs ------------------------------------------
 build_host() {
@@ -169,7 +179,8 @@ qemu_args() {
 # runs (56 mvmm, 16 QEMU) ran without a test host crash.
 # kvm_amd.nested=0: the inner guest needs no SVM of its own, and nested SVM
 # is what vGIF exists for.
-cmdline="console=ttyS0 panic=-1 quiet kvm_amd.vgif=0 kvm_amd.nested=0"
+cmdline="console=ttyS0 panic=-1 quiet"
+for p in $kvm_amd; do cmdline="$cmdline kvm_amd.$p"; done
 cmdline="$cmdline th.timeout=$per_timeout th.vmm=$vmm${host_append:+ $host_append}"
 [ -n "$scenarios" ] && cmdline="$cmdline th.scenarios=${scenarios// /,}"
 cmdline="${cmdline%,}"
@@ -192,7 +203,8 @@ fifo=$TH_BUILD/$run.console
 rm -f "$fifo"; mkfifo "$fifo"
 set +e
 # shellcheck disable=SC2046
-timeout -k 10 "$timeout" qemu-system-x86_64 $(qemu_args) \
+th_testhost_qemu
+timeout -k 10 "$timeout" "${TH_QEMU_CMD[@]}" $(qemu_args) \
 	-kernel "$KVMLINUZ" -initrd "$hostcpio" -append "$cmdline" </dev/null >"$fifo" 2>&1 &
 qpid=$!
 exec 8<"$fifo"
@@ -205,7 +217,7 @@ while :; do
 	else
 		[ $? -gt 128 ] || { [ -n "$line$carry" ] && printf '%s' "$carry$line" >>"$log"; break; }
 		carry=$carry$line	# read timed out mid-line: keep the part
-		limit=$((got_init ? per_timeout + 60 : 120))
+		limit=$((got_init ? ${progress_timeout:-per_timeout + 60} : 120))
 		if [ $((SECONDS - progress)) -gt "$limit" ]; then
 			wedged="no progress for ${limit}s (wedged test host?)"
 			kill -TERM "$qpid" 2>/dev/null
@@ -235,6 +247,7 @@ while :; do
 		*) printf 'PASS %s (%ss)\n' "$name" "$dt" ;;
 		esac ;;
 	\|\ *) [ "$stream" = 0 ] && printf '    %s\n' "$line" ;;
+	@@STRESS\ *) progress=$SECONDS; [ "$stream" = 0 ] && printf '%s\n' "${line#@@STRESS }" ;;
 	*@@HOST-DONE*) got_done=1 ;;
 	esac
 done
@@ -242,6 +255,7 @@ set +f
 exec 8<&-
 wait "$qpid"
 qrc=$?
+echo "$qrc" >"$TH_BUILD/$run.qemu-exit"
 rm -f "$fifo"
 set -e
 total=$(th_elapsed "$t_boot")
@@ -255,6 +269,8 @@ elif [ "$got_done" = 0 ]; then
 		rig_fail="test host stopped: $wedged"
 	elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 		rig_fail="test host timed out after ${timeout}s"
+	elif [ "$qrc" = 0 ]; then
+		rig_fail="test host reset (QEMU exited 0 under -no-reboot without finishing)"
 	else
 		rig_fail="test host stopped before finishing (qemu exit $qrc)"
 	fi

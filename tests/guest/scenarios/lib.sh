@@ -208,6 +208,17 @@ boot_and_check() {
 	# over QEMU; a VMM that loses a memory region or a 64 MiB chunk fails).
 	_kb=$((_mib * 1024))
 	expect_range "$_name: MemTotal kB" $((_kb - _kb / 32 - 40 * 1024)) "$_kb" "$(fact "$_name" memtotal_kb)"
+	# Firmware state and CPUID a VMM must provide (QEMU does too): the
+	# TSC-deadline timer of the in-kernel LAPIC, and MTRRs enabled (write-back
+	# default), without which Linux 6.1 leaves PAT unprogrammed.
+	case " $(fact "$_name" cpuinfo_flags) " in
+	*" tsc_deadline_timer "*) note "ok: $_name: CPU flags have tsc_deadline_timer" ;;
+	*) fail "$_name: CPU flags lack tsc_deadline_timer: $(fact "$_name" cpuinfo_flags)" ;;
+	esac
+	case $(fact "$_name" pat) in
+	"Configuration [0-7]: WB"*" WC "*) note "ok: $_name: PAT programmed" ;;
+	*) fail "$_name: PAT not set up: 'x86/PAT: $(fact "$_name" pat)'" ;;
+	esac
 	_cmd=$(fact "$_name" cmdline)
 	case " $_cmd " in *" $_token "*) ;; *) fail "$_name: /proc/cmdline lacks the --append token $_token: '$_cmd'" ;; esac
 	note "ok: $_name: /proc/cmdline has the --append token: '$_cmd'"

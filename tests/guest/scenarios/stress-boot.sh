@@ -1,0 +1,142 @@
+#!/bin/sh
+# Not in SUITE: the boot loop of tests/testhost/stress.sh. Boots the same
+# inner guest STRESS_BOOTS times per VMM, alternating the VMMs, and prints one
+# line per boot:
+#   @@STRESS <vmm> <i> <result> <rc> <seconds> <detail>
+# result: ok | triple (a SVM shutdown exit: KVM's own kvm_exit tracepoint
+# with reason "shutdown", so QEMU's triple faults count too although QEMU
+# reports them as a reset) | hang (no @@DONE within BOOT_TIMEOUT) | exit<rc>.
+# The parameters come from /testhost/stress.env (written by stress.sh):
+#   STRESS_BOOTS  STRESS_VMMS ("mvmm qemu")  STRESS_CONFIG (file in configs/)
+#   STRESS_KERNEL (bzimage|pvh)  STRESS_PIN (host CPU of vCPU i, e.g.
+#   "0 0 1 1", applied to QEMU's vCPU threads with taskset; mvmm pins from
+#   its config)  STRESS_APPEND (extra guest cmdline)  STRESS_TRACE (1: kvm
+#   tracepoints in a ring buffer, the tail dumped for a failed boot)
+#   STRESS_SETTLE (seconds to wait before the first boot)
+. "$(dirname "$0")/lib.sh"
+. /testhost/stress.env
+
+kernel=$VMLINUZ
+[ "${STRESS_KERNEL:-bzimage}" = pvh ] && kernel=$VMLINUX
+cfg=$CONFIGS/$STRESS_CONFIG
+tr=/sys/kernel/tracing
+
+trace_on() {
+	[ "${STRESS_TRACE:-0}" = 1 ] || return 0
+	[ -d $tr/events ] || mount -t tracefs nodev $tr || return 0
+	echo 0 >$tr/tracing_on
+	echo 0 >$tr/events/kvm/kvm_exit/filter	# host-init's: shutdown exits only
+	echo 8192 >$tr/buffer_size_kb
+	for e in kvm_exit kvm_inj_exception kvm_userspace_exit kvm_inj_virq kvm_pio kvm_mmio; do
+		echo 1 >$tr/events/kvm/$e/enable 2>/dev/null
+	done
+	echo 1 >$tr/events/kvm/kvm_page_fault/enable 2>/dev/null
+}
+trace_reset() { [ "${STRESS_TRACE:-0}" = 1 ] && { echo >$tr/trace; echo 1 >$tr/tracing_on; }; }
+trace_stop() { [ "${STRESS_TRACE:-0}" = 1 ] && echo 0 >$tr/tracing_on; }
+# The shutdown exit, from the tracepoint (KVM resets the vCPU before it
+# returns to userspace on AMD, so only the trace has the faulting RIP).
+trace_shutdown() {
+	[ "${STRESS_TRACE:-0}" = 1 ] || return 1
+	grep -m1 'reason shutdown' $tr/trace
+}
+
+# nth I WORD...: word I (from 0) of the list.
+nth() { shift $(($1 + 1)); echo "$1"; }
+
+# child_pids PID: the processes whose parent is PID (busybox has no pgrep).
+child_pids() {
+	for s in /proc/[0-9]*/stat; do
+		read -r _p _c _st _pp _ 2>/dev/null <"$s" || continue
+		[ "$_pp" = "$1" ] && echo "$_p"
+	done
+}
+
+# pin_qemu PID: taskset QEMU's "CPU N/KVM" threads as STRESS_PIN says (QEMU
+# is the child of the qemu-as-mvmm shell PID). QEMU starts its vCPU threads
+# a few seconds after exec in the test host; bounded at 30 s.
+pin_qemu() {
+	[ -n "${STRESS_PIN:-}" ] || return 0
+	_want=$(echo $STRESS_PIN | wc -w) _tries=0
+	while [ "$_tries" -lt 600 ] && alive "$1"; do
+		_done=0
+		for p in $(child_pids "$1"); do
+			for t in /proc/$p/task/*; do
+				c=$(cat "$t/comm" 2>/dev/null)
+				case $c in "CPU "*/KVM) ;; *) continue ;; esac
+				c=${c#CPU }; c=${c%/KVM}
+				taskset -pc "$(nth "$c" $STRESS_PIN)" "${t##*/}" >/dev/null 2>&1 &&
+					_done=$((_done + 1))
+			done
+		done
+		if [ "$_done" -ge "$_want" ]; then
+			note "pinned QEMU's vCPU threads to $STRESS_PIN after $((_tries * 50)) ms"
+			return 0
+		fi
+		_tries=$((_tries + 1))
+		usleep 50000
+	done
+	note "could not pin QEMU's vCPU threads ($_done of $_want)"
+}
+
+trace_on
+[ -n "${STRESS_SETTLE:-}" ] && sleep "$STRESS_SETTLE"
+i=0
+while [ "$i" -lt "$STRESS_BOOTS" ]; do
+	i=$((i + 1))
+	for kind in $STRESS_VMMS; do
+		case $kind in qemu) VMM=qemu-as-mvmm ;; *) VMM=mvmm ;; esac
+		n=$kind-$i
+		trace_reset
+		vmm_start "$n" --config "$cfg" --kernel "$kernel" --initrd "$INITRD" \
+			--append "$BASE_CMDLINE mvmm.test=poweroff ${STRESS_APPEND:-}"
+		[ "$kind" = qemu ] && pin_qemu "$VMM_PID"
+		res=ok detail=
+		if ! wait_line "$OUT/$n.out" '^@@DONE' "$BOOT_TIMEOUT"; then
+			if alive "$VMM_PID"; then
+				kill -KILL "$VMM_PID" 2>/dev/null; wait "$VMM_PID"
+				RC=137 res=hang
+			else
+				wait "$VMM_PID"; RC=$?
+				res=exit$RC
+			fi
+		elif ! wait_exit "$VMM_PID" "$ACTION_TIMEOUT"; then
+			kill -KILL "$VMM_PID" 2>/dev/null; wait "$VMM_PID"
+			RC=137 res=hang detail="no exit after @@DONE"
+		elif [ "$RC" != 0 ]; then
+			res=exit$RC
+		fi
+		trace_stop
+		DT=$(secs $(($(now_cs) - VMM_T0)))
+		if sd=$(trace_shutdown); then
+			res=triple
+			detail="$(echo "$sd" | sed 's/^ *//; s/  */ /g')"
+		fi
+		[ "$res" != ok ] && [ -z "$detail" ] && detail=$(tail -n 1 "$OUT/$n.err")
+		# stdout is the detail log (ttyS1); the result line also goes to
+		# the console, where the runner counts it and sees progress.
+		line="@@STRESS $kind $i $res $RC $DT $detail"
+		echo "$line"; echo "$line" >/dev/console
+		if [ "$res" != ok ]; then
+			echo "--- $n: console tail ---"; tr -d '\r' <"$OUT/$n.out" | tail -n 15
+			echo "--- $n: stderr ---"; tail -n 5 "$OUT/$n.err"
+			if [ "${STRESS_TRACE:-0}" = 1 ]; then
+				echo "--- $n: kvm trace before the failure ---"
+				if [ "$res" = triple ]; then
+					# that vCPU thread's events ("vcpu1-123" leads each line)
+					who=$(echo "$sd" | awk '{print $1}')
+					grep -F -- "$who " $tr/trace | grep -B 80 -m1 'reason shutdown'
+				else
+					tail -n 80 $tr/trace
+				fi
+			fi
+		fi
+		# The first boot's CPU flags, to compare what each VMM gives.
+		if [ "$i" = 1 ]; then
+			echo "# $kind flags: $(fact "$n" cpuinfo_flags)"
+			tr -d '\r' <"$OUT/$n.out" | grep '^@@DMESG' | sed "s/^/# $kind /"
+		fi
+		rm -f "$OUT/$n.out" "$OUT/$n.err"
+	done
+done
+exit 0
