@@ -5,6 +5,8 @@
 #                 and the guest tests in the nested test host
 #   make demo     install what is missing, build, boot the demo config
 #   make bench    boot time and memory of mvmm vs QEMU, as ratios
+#   make stress   boot reliability: N inner boots per VMM (STRESS_ARGS, see
+#                 tests/testhost/stress.sh --help)
 #   make deps     install missing Debian packages (idempotent)
 
 CC      ?= cc
@@ -24,7 +26,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/san/tests/%)
 TOOLS   := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all deps check unit kmod guest-test demo bench clean
+.PHONY: all deps check unit kmod guest-test demo bench stress clean
 all: mvmm
 
 mvmm: $(OBJS)
@@ -52,6 +54,7 @@ deps:
 
 unit: $(UNIT)
 	@scripts/run-unit.sh $(UNIT)
+	@tests/testhost/test-rerun-policy.sh
 
 # The guest driver, built against the guest kernel's own headers (cached).
 kmod:
@@ -72,6 +75,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@tests/bench/run-bench.sh
+
+stress: deps
+	@$(MAKE) --no-print-directory all $(TOOLS)
+	@tests/testhost/stress.sh $(STRESS_ARGS)
 
 clean:
 	rm -rf $(BUILD) mvmm

@@ -14,7 +14,10 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-scen_dir=$REPO_ROOT/tests/guest/scenarios
+scen_dir=${TH_SCENARIOS:-$REPO_ROOT/tests/guest/scenarios}
+# The runner of one test-host boot; tests/testhost/test-rerun-policy.sh puts
+# a fake here.
+testhost=${TH_TESTHOST:-$TH_LIB_DIR/testhost.sh}
 names=(); opts=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -57,7 +60,7 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 	while :; do
 		run=guest-nodes$n
 		[ "$attempt" -gt 0 ] && run=guest-nodes$n-rerun$attempt
-		"$TH_LIB_DIR/testhost.sh" --run "$run" --host-nodes "$n" \
+		"$testhost" --run "$run" --host-nodes "$n" \
 			--host-cpus $((n > 2 ? n : 2 / n * n)) --scenarios "$todo" \
 			${needq[$n]:+--with-qemu} ${opts[@]+"${opts[@]}"} || true
 		res=$TH_BUILD/$run.results

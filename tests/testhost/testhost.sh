@@ -27,8 +27,9 @@
 #                         busybox modprobe takes module options from there)
 #   --kvm-amd PARAMS      the test host's kvm_amd parameters (default: $TH_KVM_AMD
 #                         or "vgif=0 nested=0"; "" for the module's defaults)
+#   --cpu MODEL           the test host's CPU (default: $TH_CPU or max)
 #   --qemu PATH           the QEMU that runs the test host (default: $TH_QEMU, or
-#                         the one th_testhost_qemu picks; see lib.sh)
+#                         bookworm-backports' qemu-system-x86, cached; see lib.sh)
 #   --progress-timeout S  a test host that prints no result (or stress line) for
 #                         S seconds is wedged (default: scenario timeout + 60)
 # Prints one line per scenario ("PASS name (Ns)", "FAIL name (Ns): reason"
@@ -41,7 +42,7 @@ shopt -s extglob
 run=guest; scenarios=; nodes=1; hcpus=2; hmem=3072; vmm=mvmm; with_qemu=0
 mvmm_bin=${MVMM_BIN:-$REPO_ROOT/mvmm}; per_timeout=240; timeout=; demo=; stream=0
 tcg=${TH_TCG:-multi}; host_append=${TH_HOST_APPEND:-}
-kvm_amd=${TH_KVM_AMD-vgif=0 nested=0}; progress_timeout=
+kvm_amd=${TH_KVM_AMD-vgif=0 nested=0}; progress_timeout=; cpu=${TH_CPU:-max}
 adds=(); mods=(); gargs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -66,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--kvm-amd) kvm_amd=$2; shift 2 ;;
 	--progress-timeout) progress_timeout=$2; shift 2 ;;
 	--qemu) TH_QEMU=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
 	*) th_die "unknown option $1 (see --help)" ;;
 	esac
@@ -155,7 +157,7 @@ add_qemu() {
 # ---- boot -----------------------------------------------------------------
 qemu_args() {
 	local i per_cpu=$((hcpus / nodes)) per_mem=$((hmem / nodes))
-	echo -machine q35 -accel "tcg,thread=$tcg" -cpu max -smp "$hcpus" -m "${hmem}M"
+	echo -machine q35 -accel "tcg,thread=$tcg" -cpu "$cpu" -smp "$hcpus" -m "${hmem}M"
 	if [ "$nodes" -gt 1 ]; then
 		for ((i = 0; i < nodes; i++)); do
 			echo -object "memory-backend-ram,id=m$i,size=${per_mem}M"
@@ -203,7 +205,7 @@ fifo=$TH_BUILD/$run.console
 rm -f "$fifo"; mkfifo "$fifo"
 set +e
 # shellcheck disable=SC2046
-th_testhost_qemu
+th_qemu_fetch
 timeout -k 10 "$timeout" "${TH_QEMU_CMD[@]}" $(qemu_args) \
 	-kernel "$KVMLINUZ" -initrd "$hostcpio" -append "$cmdline" </dev/null >"$fifo" 2>&1 &
 qpid=$!
@@ -255,7 +257,9 @@ set +f
 exec 8<&-
 wait "$qpid"
 qrc=$?
-echo "$qrc" >"$TH_BUILD/$run.qemu-exit"
+# QEMU's own exit status, for th_host_fault; "killed" when the watchdog
+# ended it (QEMU exits 0 on SIGTERM too).
+if [ -n "$wedged" ]; then echo killed; else echo "$qrc"; fi >"$TH_BUILD/$run.qemu-exit"
 rm -f "$fifo"
 set -e
 total=$(th_elapsed "$t_boot")

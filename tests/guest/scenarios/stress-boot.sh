@@ -7,8 +7,9 @@
 # with reason "shutdown", so QEMU's triple faults count too although QEMU
 # reports them as a reset) | hang (no @@DONE within BOOT_TIMEOUT) | exit<rc>.
 # The parameters come from /testhost/stress.env (written by stress.sh):
-#   STRESS_BOOTS  STRESS_VMMS ("mvmm qemu")  STRESS_CONFIG (file in configs/)
-#   STRESS_KERNEL (bzimage|pvh)  STRESS_PIN (host CPU of vCPU i, e.g.
+#   STRESS_BOOTS  STRESS_VMMS ("mvmm qemu")  STRESS_CONFIGS (files in configs/)
+#   STRESS_KERNELS (bzimage|pvh ...: boot i takes config and kernel i mod
+#   their counts)  STRESS_HUGEPAGES (2M pages per host node)  STRESS_PIN (host CPU of vCPU i, e.g.
 #   "0 0 1 1", applied to QEMU's vCPU threads with taskset; mvmm pins from
 #   its config)  STRESS_APPEND (extra guest cmdline)  STRESS_TRACE (1: kvm
 #   tracepoints in a ring buffer, the tail dumped for a failed boot)
@@ -16,29 +17,54 @@
 . "$(dirname "$0")/lib.sh"
 . /testhost/stress.env
 
-kernel=$VMLINUZ
-[ "${STRESS_KERNEL:-bzimage}" = pvh ] && kernel=$VMLINUX
-cfg=$CONFIGS/$STRESS_CONFIG
 tr=/sys/kernel/tracing
+ncfg=$(echo $STRESS_CONFIGS | wc -w) nkern=$(echo $STRESS_KERNELS | wc -w)
 
+# With th.trace=1 host-init records every SVM shutdown exit (a tracepoint
+# filtered in the kernel); STRESS_TRACE=1 adds the inner VMs' other kvm
+# events, for the failing vCPU's history.
 trace_on() {
 	[ "${STRESS_TRACE:-0}" = 1 ] || return 0
 	[ -d $tr/events ] || mount -t tracefs nodev $tr || return 0
 	echo 0 >$tr/tracing_on
 	echo 0 >$tr/events/kvm/kvm_exit/filter	# host-init's: shutdown exits only
 	echo 8192 >$tr/buffer_size_kb
-	for e in kvm_exit kvm_inj_exception kvm_userspace_exit kvm_inj_virq kvm_pio kvm_mmio; do
+	for e in kvm_exit kvm_inj_exception kvm_userspace_exit kvm_inj_virq kvm_pio kvm_mmio kvm_page_fault; do
 		echo 1 >$tr/events/kvm/$e/enable 2>/dev/null
 	done
-	echo 1 >$tr/events/kvm/kvm_page_fault/enable 2>/dev/null
+	echo 1 >$tr/tracing_on
 }
-trace_reset() { [ "${STRESS_TRACE:-0}" = 1 ] && { echo >$tr/trace; echo 1 >$tr/tracing_on; }; }
-trace_stop() { [ "${STRESS_TRACE:-0}" = 1 ] && echo 0 >$tr/tracing_on; }
+trace_reset() {
+	[ -f $tr/trace ] && echo >$tr/trace
+	[ "${STRESS_TRACE:-0}" = count ] && exits_arm
+}
+
+# STRESS_TRACE=count: per boot, the inner VM's exits by reason, its
+# userspace exits by reason and its port I/O by port, counted in the kernel
+# (hist triggers: nothing goes through the ring buffer), printed as
+#   @@EXITS <vmm> <i> <event> <key> <count>
+hists="kvm_exit:exit_reason kvm_userspace_exit:reason kvm_pio:port.hex kvm_mmio:gpa.hex"
+exits_arm() {
+	[ -d $tr/events ] || mount -t tracefs nodev $tr || return 0
+	for h in $hists; do
+		echo "!hist:keys=${h#*:}" >$tr/events/kvm/${h%%:*}/trigger 2>/dev/null
+		echo "hist:keys=${h#*:}:size=4096" >$tr/events/kvm/${h%%:*}/trigger
+	done
+}
+exits_print() {	# VMM I
+	for h in $hists; do
+		ev=${h%%:*} key=${h#*:}
+		sed -n "s/^{ *${key%.hex}: *\([^}]*\)} *hitcount: *\([0-9]*\).*/\1 \2/p" \
+			$tr/events/kvm/$ev/hist | while read -r k c; do
+			echo "@@EXITS $1 $2 $ev $(echo $k | tr ' ' _) $c"
+		done
+	done
+}
 # The shutdown exit, from the tracepoint (KVM resets the vCPU before it
-# returns to userspace on AMD, so only the trace has the faulting RIP).
+# returns to userspace on AMD, so only the trace has the faulting RIP and
+# the event being delivered).
 trace_shutdown() {
-	[ "${STRESS_TRACE:-0}" = 1 ] || return 1
-	grep -m1 'reason shutdown' $tr/trace
+	[ -f $tr/trace ] && grep -m1 'reason shutdown' $tr/trace
 }
 
 # nth I WORD...: word I (from 0) of the list.
@@ -80,11 +106,19 @@ pin_qemu() {
 }
 
 trace_on
+for n in /sys/devices/system/node/node[0-9]*; do
+	echo "${STRESS_HUGEPAGES:-0}" >"$n/hugepages/hugepages-2048kB/nr_hugepages"
+done
 [ -n "${STRESS_SETTLE:-}" ] && sleep "$STRESS_SETTLE"
 i=0
 while [ "$i" -lt "$STRESS_BOOTS" ]; do
 	i=$((i + 1))
+	cfg=$CONFIGS/$(nth $(((i - 1) % ncfg)) $STRESS_CONFIGS)
+	kern=$VMLINUZ
+	[ "$(nth $(((i - 1) % nkern)) $STRESS_KERNELS)" = pvh ] && kern=$VMLINUX
 	for kind in $STRESS_VMMS; do
+		kernel=$kern
+		[ "$kind" = qemu ] && kernel=$VMLINUZ
 		case $kind in qemu) VMM=qemu-as-mvmm ;; *) VMM=mvmm ;; esac
 		n=$kind-$i
 		trace_reset
@@ -106,8 +140,14 @@ while [ "$i" -lt "$STRESS_BOOTS" ]; do
 		elif [ "$RC" != 0 ]; then
 			res=exit$RC
 		fi
-		trace_stop
+		# Without the tracepoint: mvmm says triple fault with 5; QEMU with a
+		# reset (3) before the guest's /init finished.
+		case $kind:$RC in
+		mvmm:5) res=triple ;;
+		qemu:3) grep -q '^@@DONE' "$OUT/$n.out" || { res=triple; detail="QEMU: reset before /init finished"; } ;;
+		esac
 		DT=$(secs $(($(now_cs) - VMM_T0)))
+		[ "${STRESS_TRACE:-0}" = count ] && exits_print "$kind" "$i"
 		if sd=$(trace_shutdown); then
 			res=triple
 			detail="$(echo "$sd" | sed 's/^ *//; s/  */ /g')"
@@ -115,7 +155,7 @@ while [ "$i" -lt "$STRESS_BOOTS" ]; do
 		[ "$res" != ok ] && [ -z "$detail" ] && detail=$(tail -n 1 "$OUT/$n.err")
 		# stdout is the detail log (ttyS1); the result line also goes to
 		# the console, where the runner counts it and sees progress.
-		line="@@STRESS $kind $i $res $RC $DT $detail"
+		line="@@STRESS $kind $i $res $RC $DT ${cfg##*/stress-} ${kernel##*/} $detail"
 		echo "$line"; echo "$line" >/dev/console
 		if [ "$res" != ok ]; then
 			echo "--- $n: console tail ---"; tr -d '\r' <"$OUT/$n.out" | tail -n 15
