@@ -29,7 +29,7 @@
 #                         or "vgif=0 nested=0"; "" for the module's defaults)
 #   --cpu MODEL           the test host's CPU (default: $TH_CPU or max)
 #   --qemu PATH           the QEMU that runs the test host (default: $TH_QEMU, or
-#                         bookworm-backports' qemu-system-x86, cached; see lib.sh)
+#                         the system's qemu-system-x86_64; see lib.sh)
 #   --progress-timeout S  a test host that prints no result (or stress line) for
 #                         S seconds is wedged (default: scenario timeout + 60)
 # Prints one line per scenario ("PASS name (Ns)", "FAIL name (Ns): reason"
@@ -205,7 +205,7 @@ fifo=$TH_BUILD/$run.console
 rm -f "$fifo"; mkfifo "$fifo"
 set +e
 # shellcheck disable=SC2046
-th_qemu_fetch
+th_qemu
 timeout -k 10 "$timeout" "${TH_QEMU_CMD[@]}" $(qemu_args) \
 	-kernel "$KVMLINUZ" -initrd "$hostcpio" -append "$cmdline" </dev/null >"$fifo" 2>&1 &
 qpid=$!

@@ -3,17 +3,23 @@
 # inner guest STRESS_BOOTS times per VMM, alternating the VMMs, and prints one
 # line per boot:
 #   @@STRESS <vmm> <i> <result> <rc> <seconds> <detail>
-# result: ok | triple (a SVM shutdown exit: KVM's own kvm_exit tracepoint
-# with reason "shutdown", so QEMU's triple faults count too although QEMU
-# reports them as a reset) | hang (no @@DONE within BOOT_TIMEOUT) | exit<rc>.
+# result: ok | triple (mvmm's exit 5, QEMU's reset before the guest's /init
+# finished -- QEMU reports a triple fault as a reset -- or, with th.trace=1,
+# KVM's own kvm_exit tracepoint with reason "shutdown", whose RIP and
+# intr_info are the detail) | hang (no @@DONE within BOOT_TIMEOUT) | exit<rc>.
 # The parameters come from /testhost/stress.env (written by stress.sh):
-#   STRESS_BOOTS  STRESS_VMMS ("mvmm qemu")  STRESS_CONFIGS (files in configs/)
-#   STRESS_KERNELS (bzimage|pvh ...: boot i takes config and kernel i mod
-#   their counts)  STRESS_HUGEPAGES (2M pages per host node)  STRESS_PIN (host CPU of vCPU i, e.g.
-#   "0 0 1 1", applied to QEMU's vCPU threads with taskset; mvmm pins from
-#   its config)  STRESS_APPEND (extra guest cmdline)  STRESS_TRACE (1: kvm
-#   tracepoints in a ring buffer, the tail dumped for a failed boot)
-#   STRESS_SETTLE (seconds to wait before the first boot)
+#   STRESS_BOOTS     boots per VMM
+#   STRESS_VMMS      "mvmm qemu": the VMMs, alternating, in this order
+#   STRESS_CONFIGS   files in configs/: boot i takes config i mod their count
+#   STRESS_KERNELS   "bzimage pvh": each config cycles through these (QEMU
+#                    always gets the bzImage)
+#   STRESS_HUGEPAGES 2M huge pages reserved on each host node first
+#   STRESS_PIN       host CPU of each vCPU, e.g. "0 0 1 1", applied to QEMU's
+#                    vCPU threads with taskset (mvmm pins from its config)
+#   STRESS_APPEND    extra guest kernel parameters
+#   STRESS_TRACE     0 | 1 (the inner VM's kvm events, the failing vCPU's
+#                    last 80 printed) | count (exits per boot, @@EXITS lines)
+#   STRESS_SETTLE    seconds to wait before the first boot
 . "$(dirname "$0")/lib.sh"
 . /testhost/stress.env
 
@@ -115,7 +121,7 @@ while [ "$i" -lt "$STRESS_BOOTS" ]; do
 	i=$((i + 1))
 	cfg=$CONFIGS/$(nth $(((i - 1) % ncfg)) $STRESS_CONFIGS)
 	kern=$VMLINUZ
-	[ "$(nth $(((i - 1) % nkern)) $STRESS_KERNELS)" = pvh ] && kern=$VMLINUX
+	[ "$(nth $(((i - 1) / ncfg % nkern)) $STRESS_KERNELS)" = pvh ] && kern=$VMLINUX
 	for kind in $STRESS_VMMS; do
 		kernel=$kern
 		[ "$kind" = qemu ] && kernel=$VMLINUZ
