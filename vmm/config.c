@@ -254,6 +254,7 @@ static const struct cfg_key machine_keys[] = {
 	MKEY("mem_path", cfgp_set_path, mem_path),
 	MKEY("shared", cfgp_set_bool, shared),
 	MKEY("prefault", cfgp_set_bool, prefault),
+	MKEY("thp", cfgp_set_bool, thp),
 	MKEY("emulator_cpus", cfgp_set_idlist, emulator_cpus, .min = 1, .max = IDSET_MAX),
 };
 
@@ -515,6 +516,7 @@ int config__init(struct vm_config *cfg)
 	cfg->sockets = 1;
 	cfg->threads = 1;
 	cfg->memory = CONFIG_DEFAULT_MEMORY;
+	cfg->thp = true;
 	cfg->name = strdup("mvmm");
 	cfg->cmdline = strdup(CONFIG_DEFAULT_CMDLINE);
 	if (!cfg->name || !cfg->cmdline) {

@@ -32,7 +32,7 @@
 struct config_machine_lines {
 	unsigned name, cpus, sockets, cores, threads, memory;
 	unsigned kernel, initrd, cmdline;
-	unsigned hugepages, mem_path, shared, emulator_cpus, prefault;
+	unsigned hugepages, mem_path, shared, emulator_cpus, prefault, thp;
 };
 
 /* Memory policy of a guest node's RAM on the host (mbind). */
@@ -137,6 +137,7 @@ struct vm_config {
 	char *mem_path;		/* NULL, a directory or a file/device to map */
 	bool shared;		/* MAP_SHARED guest RAM */
 	bool prefault;		/* touch all guest RAM before the guest runs */
+	bool thp;		/* MADV_HUGEPAGE on anonymous RAM (default yes) */
 	struct idset emulator_cpus;	/* non-vCPU threads; empty: not pinned */
 	char *report_json;	/* --report-json: placement report file, or NULL */
 	struct config_numa *numa;	/* NULL without [numa.N]/[distance]/[hmat]/[vcpu.N] */

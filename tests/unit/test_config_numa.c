@@ -179,6 +179,8 @@ LOAD_ERROR(test_vcpu_repeated, "[vcpu.3]\n[vcpu.3]\n",
 	   "node.ini:2: repeated section [vcpu.3] (first at line 1)")
 LOAD_ERROR(test_emulator_cpus, "[machine]\nemulator_cpus = 1,x\n",
 	   "node.ini:2: [machine] emulator_cpus: expected a list like 0-3,6 of ids below 1024, got '1,x'")
+LOAD_ERROR(test_thp_value, "[machine]\nthp = maybe\n",
+	   "node.ini:2: [machine] thp: expected yes or no, got 'maybe'")
 
 /* --- cross-checks at config__finish --- */
 
@@ -336,7 +338,7 @@ static void test_memory_and_cpu_only_nodes(void **state)
 
 	(void)state;
 	load_ok("[machine]\nkernel = bzImage\ncpus = 2\nmemory = 512M\nhugepages = 2M\n"
-		"mem_path = /dev/shm\nshared = yes\nprefault = yes\nemulator_cpus = 0,2-3\n"
+		"mem_path = /dev/shm\nshared = yes\nprefault = yes\nthp = no\nemulator_cpus = 0,2-3\n"
 		"[numa.0]\ncpus = 0\nmemory = 256M\n[numa.1]\ncpus = 1\nmemory = 0\n"
 		"[numa.2]\nmemory = 256M\nhost_node = 0-1\npolicy = interleave\n"
 		"[vcpu.1]\nhost_cpus = 5\n[hmat]\nlatency.1-2 = 300\nbandwidth.0-2 = 5000\n", &cfg);
@@ -347,6 +349,7 @@ static void test_memory_and_cpu_only_nodes(void **state)
 	assert_string_equal(cfg.mem_path, "/dev/shm");
 	assert_true(cfg.shared);
 	assert_true(cfg.prefault);
+	assert_false(cfg.thp);
 	assert_int_equal(idset__count(&cfg.emulator_cpus), 3);
 	assert_true(idset__has(&cfg.numa->vcpu[1].host_cpus, 5));
 	assert_int_equal(cfg.numa->hmat_pair[1][2].latency_ns, 300);
@@ -403,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_vcpu_key),
 		cmocka_unit_test(test_vcpu_repeated),
 		cmocka_unit_test(test_emulator_cpus),
+		cmocka_unit_test(test_thp_value),
 		cmocka_unit_test(test_vcpu_in_two_nodes),
 		cmocka_unit_test(test_vcpu_in_no_node),
 		cmocka_unit_test(test_vcpu_in_no_node_derived),

@@ -119,6 +119,51 @@ static void test_prefault(void **state)
 	rig_done(&r);
 }
 
+/* Does /proc/self/smaps flag the mapping at @addr with @flag (VmFlags)? */
+static bool vm_flag(const void *addr, const char *flag)
+{
+	char line[512], want[32];
+	bool in = false, found = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	assert_non_null(f);
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strspn(line, "0123456789abcdef");
+
+		if (n > 0 && line[n] == '-')	/* a mapping's header line */
+			in = !strncmp(line, want, strlen(want));
+		else if (in && !strncmp(line, "VmFlags:", 8)) {
+			char pat[8];
+
+			snprintf(pat, sizeof(pat), " %s", flag);
+			found = strstr(line, pat) != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Anonymous RAM asks for transparent huge pages (VmFlags "hg",
+ * MADV_HUGEPAGE) unless thp = no; hugetlb RAM never does. */
+static void test_thp(void **state)
+{
+	struct rig r;
+
+	(void)state;
+	assert_int_equal(rig_map(&r, TWO_NODES), 0);
+	assert_true(r.cfg.thp);
+	assert_true(vm_flag(r.mem.regions[0].hva, "hg"));
+	assert_true(vm_flag(r.mem.regions[1].hva, "hg"));
+	rig_done(&r);
+	assert_int_equal(rig_map(&r, "[machine]\nthp = no\n" NODES), 0);
+	assert_false(r.cfg.thp);
+	assert_false(vm_flag(r.mem.regions[0].hva, "hg"));
+	assert_false(vm_flag(r.mem.regions[1].hva, "hg"));
+	rig_done(&r);
+}
+
 /* mem_path: a directory gets an unlinked file, mapped shared; a regular
  * file is mapped at each range's offset. */
 static void test_mem_path(void **state)
@@ -310,6 +355,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bind_and_report),
 		cmocka_unit_test(test_prefault),
+		cmocka_unit_test(test_thp),
 		cmocka_unit_test(test_mem_path),
 		cmocka_unit_test(test_no_hugepages),
 		cmocka_unit_test(test_threads),
