@@ -26,7 +26,7 @@
 #   --host-append ARGS    extra test-host kernel parameters (e.g. kvm_amd.X=Y:
 #                         busybox modprobe takes module options from there)
 #   --kvm-amd PARAMS      the test host's kvm_amd parameters (default: $TH_KVM_AMD
-#                         or "vgif=0 nested=0"; "" for the module's defaults)
+#                         or "vgif=0 nested=0 npt=0"; "" for the module's defaults)
 #   --cpu MODEL           the test host's CPU (default: $TH_CPU or max)
 #   --qemu PATH           the QEMU that runs the test host (default: $TH_QEMU, or
 #                         the system's qemu-system-x86_64; see lib.sh)
@@ -42,7 +42,7 @@ shopt -s extglob
 run=guest; scenarios=; nodes=1; hcpus=2; hmem=3072; vmm=mvmm; with_qemu=0
 mvmm_bin=${MVMM_BIN:-$REPO_ROOT/mvmm}; per_timeout=240; timeout=; demo=; stream=0
 tcg=${TH_TCG:-multi}; host_append=${TH_HOST_APPEND:-}
-kvm_amd=${TH_KVM_AMD-vgif=0 nested=0}; progress_timeout=; cpu=${TH_CPU:-max}
+kvm_amd=${TH_KVM_AMD-vgif=0 nested=0 npt=0}; progress_timeout=; cpu=${TH_CPU:-max}
 adds=(); mods=(); gargs=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -173,14 +173,18 @@ qemu_args() {
 	echo -serial stdio -serial "file:$detail"
 }
 
-# kvm_amd.vgif=0: with QEMU TCG's emulated virtual GIF in use, the test host
-# kernel crashed within a few inner-guest boots, with mvmm and with QEMU as
-# the inner VMM alike ("BUG: TASK stack guard page was hit" in the vCPU
-# thread, error_entry/exc_page_fault recursion, then "corrupted stack end
-# detected inside scheduler"); with vgif=0, 72 inner boots in 4 test-host
-# runs (56 mvmm, 16 QEMU) ran without a test host crash.
-# kvm_amd.nested=0: the inner guest needs no SVM of its own, and nested SVM
-# is what vGIF exists for.
+# kvm_amd.npt=0: KVM shadows the inner guest's page tables instead of using
+# nested paging, so QEMU TCG never runs its emulation of SVM nested paging.
+# With npt=1 the inner guest (under mvmm and under QEMU alike) now and then
+# fetches a valid kernel-text address and gets a not-present #PF, or fails to
+# deliver an injected interrupt -- a triple fault -- and the test host's own
+# kernel now and then faults recursively on its own stack ("BUG: TASK stack
+# guard page was hit", "corrupted stack end detected inside scheduler"):
+# both are TCG translating through the wrong page tables around VMRUN/#VMEXIT.
+# tests/testhost/README.md has the measured rates (make stress).
+# kvm_amd.vgif=0: with TCG's emulated virtual GIF the test host kernel
+# crashed within a few inner boots. kvm_amd.nested=0: the inner guest needs
+# no SVM of its own, and nested SVM is what vGIF exists for.
 cmdline="console=ttyS0 panic=-1 quiet"
 for p in $kvm_amd; do cmdline="$cmdline kvm_amd.$p"; done
 cmdline="$cmdline th.timeout=$per_timeout th.vmm=$vmm${host_append:+ $host_append}"
