@@ -154,6 +154,20 @@ add_qemu() {
 	ln -sf qboot.rom "$root/usr/share/qemu/bios-microvm.bin"
 }
 
+# qemu_state: is the wedged test host's QEMU still running guest code (its
+# vCPU threads busy: the test host's kernel is stuck) or not (QEMU itself
+# stuck)? CPU seconds used over 2 s, and its threads' kernel wait channels.
+qemu_state() {
+	local pid t0 t1 w
+	pid=$(pgrep -P "$qpid" -x qemu-system-x86 | head -n 1)
+	[ -n "$pid" ] || { echo "gone"; return; }
+	t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	sleep 2
+	t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	w=$(cat /proc/"$pid"/task/*/wchan 2>/dev/null | sort | uniq -c | tr -s ' ' | tr '\n' ',')
+	echo "$(((t1 - t0) / 2)) ticks/s of CPU, thread waits:${w%,}"
+}
+
 # ---- boot -----------------------------------------------------------------
 qemu_args() {
 	local i per_cpu=$((hcpus / nodes)) per_mem=$((hmem / nodes))
@@ -225,7 +239,7 @@ while :; do
 		carry=$carry$line	# read timed out mid-line: keep the part
 		limit=$((got_init ? ${progress_timeout:-per_timeout + 60} : 120))
 		if [ $((SECONDS - progress)) -gt "$limit" ]; then
-			wedged="no progress for ${limit}s (wedged test host?)"
+			wedged="no progress for ${limit}s (wedged test host; QEMU: $(qemu_state))"
 			kill -TERM "$qpid" 2>/dev/null
 			progress=$SECONDS	# the overall timeout's -k still bounds the exit
 		fi
