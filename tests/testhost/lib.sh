@@ -17,14 +17,19 @@ TH_CACHE_FORMAT=1
 TH_HOST_FAULT='^\[ *[0-9.]+\] (Kernel panic - not syncing|watchdog: BUG: soft lockup|BUG: TASK stack guard page|rcu: INFO: rcu_[a-z]+ (self-)?detected stall)[^[:cntrl:]]*'
 
 # th_host_fault LOG: one line naming the test host's own fault during the
-# run whose console is LOG, or nothing: its kernel's panic, soft-lockup or
-# stack-overflow line, or a reset (QEMU, run with -no-reboot, exited 0 --
-# testhost.sh writes its status beside the log -- without @@HOST-DONE).
+# run whose console is LOG, or nothing: its kernel's panic, soft-lockup,
+# stack-overflow or RCU-stall line; a reset (QEMU, run with -no-reboot,
+# exited 0 -- testhost.sh writes its status beside the log -- without
+# @@HOST-DONE); or a freeze (host-init's heartbeat stopped: testhost.sh
+# wrote "frozen").
 th_host_fault() {
 	if grep -aqE "$TH_HOST_FAULT" "$1"; then
 		grep -aoE "$TH_HOST_FAULT" "$1" | head -n 1 | sed 's/^\[[ 0-9.]*\] //'
-	elif ! grep -aq '@@HOST-DONE' "$1" && [ "$(cat "${1%.log}.qemu-exit" 2>/dev/null)" = 0 ]; then
-		echo "test host reset (QEMU exited 0 without finishing)"
+	elif ! grep -aq '@@HOST-DONE' "$1"; then
+		case $(cat "${1%.log}.qemu-exit" 2>/dev/null) in
+		0) echo "test host reset (QEMU exited 0 without finishing)" ;;
+		frozen) echo "test host froze (no heartbeat from its own userspace)" ;;
+		esac
 	fi
 }
 

@@ -45,12 +45,14 @@ done
 # exception is a detected fault of the test host itself, which takes every
 # scenario still running or not yet run with it: its own kernel's panic or
 # soft-lockup line on its console (never an inner guest's: those go to
-# scenario logs), or the test host resetting (QEMU exits 0 under -no-reboot
-# without the @@HOST-DONE of a finished run). QEMU 7.2's TCG emulation of
+# scenario logs), the test host resetting (QEMU exits 0 under -no-reboot
+# without the @@HOST-DONE of a finished run), or freezing (host-init's
+# heartbeat stopped while QEMU's CPUs ran). QEMU 7.2's TCG emulation of
 # SVM does that now and then with QEMU as the inner VMM too
 # (tests/testhost/README.md). Then, once, the scenarios of that run that did
 # not pass run again in a fresh test host; every such rerun is printed and
-# counted in the summary. A wedge without such a line is a failure.
+# counted in the summary. A wedged scenario (the heartbeat still beating)
+# is a failure.
 MAX_RETRIES=1
 reruns=0
 run_shape() {	# N: writes guest-nodesN.final, one result line per scenario

@@ -2,8 +2,9 @@
 # The rerun policy of run-guest-tests.sh, against a fake test host: a
 # scenario failure is a failure; only a detected fault of the test host
 # itself (its kernel's panic, soft-lockup, stack-overflow or RCU-stall line,
-# or a reset) reruns what did not pass, once, printed and counted; a wedge
-# or a repeated fault stays a failure. Run by make check; prints
+# a reset, or a freeze: no heartbeat from its own userspace) reruns what did
+# not pass, once, printed and counted; a wedged scenario (heartbeat still
+# beating) or a repeated fault stays a failure. Run by make check; prints
 # "rerun-policy: N passed, M failed".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,7 +14,7 @@ mkdir -p "$tmp/scen"
 for s in a b c; do printf '# host-nodes: 1\n' >"$tmp/scen/$s.sh"; done
 
 # The fake testhost.sh: $tmp/plan has one line per boot, in order:
-#   <fault|reset|wedge|ok> <scenario>=<PASS|FAIL|none> ...
+#   <fault|reset|frozen|wedge|ok> <scenario>=<PASS|FAIL|none> ...
 # and writes what testhost.sh would: NAME.log (console), .results,
 # .qemu-exit.
 cat >"$tmp/fake-testhost.sh" <<'FAKE'
@@ -33,6 +34,7 @@ done
 case $kind in
 fault) echo '[   81.04] Kernel panic - not syncing: Fatal exception in interrupt' >>"$log"; echo 0 >"$TH_BUILD/$run.qemu-exit" ;;
 reset) echo 0 >"$TH_BUILD/$run.qemu-exit" ;;
+frozen) echo frozen >"$TH_BUILD/$run.qemu-exit" ;;
 wedge) echo killed >"$TH_BUILD/$run.qemu-exit" ;;
 ok) echo "@@HOST-DONE" >>"$log"; echo 0 >"$TH_BUILD/$run.qemu-exit" ;;
 esac
@@ -71,6 +73,8 @@ check "reset (QEMU exit 0, no HOST-DONE) reruns" 0 "guest: 3 passed, 0 failed" 2
 	"reset a=PASS b=none c=none" "ok b=PASS c=PASS"
 check "a wedge is a failure, no rerun" 1 "guest: 1 passed, 2 failed" 1 \
 	"wedge a=PASS b=none c=none"
+check "a frozen test host (no heartbeat) reruns" 0 "guest: 3 passed, 0 failed" 2 \
+	"frozen a=PASS b=none c=none" "ok b=PASS c=PASS"
 check "a rerun's real failure stays" 1 "guest: 2 passed, 1 failed" 2 \
 	"fault a=PASS b=none c=none" "ok b=FAIL c=PASS"
 # The rerun is printed and counted.

@@ -168,6 +168,11 @@ qemu_state() {
 	echo "$(((t1 - t0) / 2)) ticks/s of CPU, thread waits:${w%,}"
 }
 
+# host-init's heartbeat comes every 10 s (with the test host's uptime, so
+# the gaps can be read back from the log); six missed beats while the test
+# host's CPUs run means its kernel no longer schedules its own userspace.
+FROZEN_AFTER=60
+
 # ---- boot -----------------------------------------------------------------
 qemu_args() {
 	local i per_cpu=$((hcpus / nodes)) per_mem=$((hmem / nodes))
@@ -214,9 +219,10 @@ th_log "$run: host initramfs $(du -h "$hostcpio" | cut -f1) built in $(th_elapse
 # The serial console goes through a fifo to the parser below (in this shell,
 # so its state is plain variables), which appends it to the log and prints
 # results as they arrive. Besides the overall timeout, a progress watchdog
-# ends a wedged test host (seen: soft lockups of both host CPUs inside KVM):
-# host-init reports each scenario within --scenario-timeout, so no result
-# for that long plus a margin means the test host is stuck.
+# ends a wedged test host: host-init reports each scenario within
+# --scenario-timeout, so no result for that long plus a margin means it is
+# stuck; and host-init's heartbeat missing for FROZEN_AFTER seconds means
+# the test host itself froze.
 t_boot=$(th_now)
 : >"$results"; : >"$log"
 fifo=$TH_BUILD/$run.console
@@ -228,7 +234,7 @@ timeout -k 10 "$timeout" "${TH_QEMU_CMD[@]}" $(qemu_args) \
 	-kernel "$KVMLINUZ" -initrd "$hostcpio" -append "$cmdline" </dev/null >"$fifo" 2>&1 &
 qpid=$!
 exec 8<"$fifo"
-got_init=0; got_done=0; wedged=; carry=
+got_init=0; got_done=0; wedged=; frozen=; carry=; beat=
 progress=$SECONDS
 set -f	# `set -- $line` below must not glob
 while :; do
@@ -238,15 +244,19 @@ while :; do
 		[ $? -gt 128 ] || { [ -n "$line$carry" ] && printf '%s' "$carry$line" >>"$log"; break; }
 		carry=$carry$line	# read timed out mid-line: keep the part
 		limit=$((got_init ? ${progress_timeout:-per_timeout + 60} : 120))
-		if [ $((SECONDS - progress)) -gt "$limit" ]; then
-			wedged="no progress for ${limit}s (wedged test host; QEMU: $(qemu_state))"
+		if [ -z "$wedged" ] && [ -n "$beat" ] && [ $((SECONDS - beat)) -gt "$FROZEN_AFTER" ]; then
+			frozen=1
+			wedged="test host froze: no heartbeat from its userspace for $((SECONDS - beat))s (QEMU: $(qemu_state))"
 			kill -TERM "$qpid" 2>/dev/null
-			progress=$SECONDS	# the overall timeout's -k still bounds the exit
+		elif [ -z "$wedged" ] && [ $((SECONDS - progress)) -gt "$limit" ]; then
+			wedged="no progress for ${limit}s, its heartbeat still beating (wedged scenario; QEMU: $(qemu_state))"
+			kill -TERM "$qpid" 2>/dev/null
 		fi
 		continue
 	fi
 	printf '%s\n' "$line" >>"$log"
 	line=${line%$'\r'}
+	case $line in @@HEARTBEAT*) beat=$SECONDS; continue ;; esac
 	if [ "$stream" = 1 ]; then
 		# SeaBIOS resets and clears the terminal (ESC c, ESC[2J): not ours
 		line=${line//$'\e'c/}
@@ -275,9 +285,10 @@ set +f
 exec 8<&-
 wait "$qpid"
 qrc=$?
-# QEMU's own exit status, for th_host_fault; "killed" when the watchdog
-# ended it (QEMU exits 0 on SIGTERM too).
-if [ -n "$wedged" ]; then echo killed; else echo "$qrc"; fi >"$TH_BUILD/$run.qemu-exit"
+# QEMU's own exit status, for th_host_fault; "frozen" or "killed" when the
+# watchdog ended it (QEMU exits 0 on SIGTERM too).
+if [ -n "$frozen" ]; then echo frozen; elif [ -n "$wedged" ]; then echo killed; else echo "$qrc"; fi \
+	>"$TH_BUILD/$run.qemu-exit"
 rm -f "$fifo"
 set -e
 total=$(th_elapsed "$t_boot")
