@@ -2,8 +2,8 @@
 # `make stress`: boot one inner guest many times in one test host, under mvmm
 # and QEMU (alternating, same config, same vCPU pinning), and report per VMM
 # how many boots passed, triple-faulted, hung or exited otherwise, per 100
-# boots, plus the test host's own faults (panic, soft lockup, reset). This
-# is how boot reliability is measured: one variable per run.
+# boots, plus the test host's own faults (panic, soft lockup, reset,
+# freeze). This is how boot reliability is measured: one variable per run.
 #
 # usage: tests/testhost/stress.sh [options] [-- TESTHOST-OPTION...]
 #   --boots N           boots per VMM (default 30)
@@ -21,9 +21,9 @@
 #                       make check), shutdown (every triple fault's RIP and
 #                       the event it hit while delivering), full (also the
 #                       failing vCPU's last 80 events), count (exits per boot
-#                       by reason, userspace exits, ports; in-kernel counts). Tracing makes the
-#                       test host's TCG faults more frequent: compare like
-#                       with like.
+#                       by reason, userspace exits, ports; counted in-kernel).
+#                       Tracing makes the test host's TCG faults more
+#                       frequent: compare like with like.
 #   --settle S          wait S seconds in a fresh test host before the first boot
 #   --host-nodes N --host-cpus N --host-mem MIB --kvm-amd PARAMS --host-append A
 #   --cpu MODEL --qemu PATH
@@ -31,8 +31,8 @@
 #   --hosts N           repeat the whole run in N fresh test hosts (default 1):
 #                       with --boots 1 this measures first boots
 #   --run NAME          log names (default stress): build/testhost/NAME[-K].*
-# Prints each boot as it ends ("<vmm> <i> <result> <rc> <secs> <detail>"), the
-# table, and writes build/testhost/NAME.stress. Exit 0 unless the rig failed
+# Prints each boot as it ends ("<vmm> <i> <result> <rc> <secs> <config>
+# <kernel> <detail>"), the table, and writes build/testhost/NAME.stress. Exit 0 unless the rig failed
 # (a failed boot is data here, not a test failure).
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -73,7 +73,7 @@ case ,$vmms, in *,qemu,*) th+=(--with-qemu) ;; esac
 case $trace in
 off) ;;
 shutdown|full|count) th+=(--host-append th.trace=1) ;;
-*) th_die "--trace: expected off, shutdown or full, got '$trace'" ;;
+*) th_die "--trace: expected off, shutdown, full or count, got '$trace'" ;;
 esac
 
 mkdir -p "$TH_BUILD"
