@@ -106,7 +106,7 @@ static void *map_range(struct backing *b, const struct vm_config *cfg, const str
 		 * default is "madvise"), as QEMU asks for its RAM: KVM then maps
 		 * guest RAM with 2M nested page-table entries, so a booting guest
 		 * takes one nested page fault per 2M it touches instead of one per
-		 * 4K. EINVAL: THP is compiled out or disabled; nothing to do. */
+		 * 4K. EINVAL: THP is compiled out; nothing to do. */
 		if (b->fd < 0 && !cfg->hugepages && cfg->thp &&
 		    madvise(hva, r->size, MADV_HUGEPAGE) < 0 && errno != EINVAL) {
 			snprintf(err, errlen, "madvise(MADV_HUGEPAGE) on %" PRIu64 "M of guest node %u RAM: %s",

@@ -81,7 +81,7 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 		if [ "$attempt" -lt "$MAX_RETRIES" ] && [ -n "$fault" ]; then
 			attempt=$((attempt + 1))
 			reruns=$((reruns + ${#lost[@]}))
-			echo "RERUN ${lost[*]}: the test host's own kernel failed in $run ($fault); running them once more in a fresh test host"
+			echo "RERUN ${lost[*]}: the test host itself failed in $run ($fault); running them once more in a fresh test host"
 			todo=$(IFS=,; echo "${lost[*]}")
 			continue
 		fi

@@ -81,7 +81,7 @@ check "a rerun's real failure stays" 1 "guest: 2 passed, 1 failed" 2 \
 out=$(FAKE_DIR=$tmp/b TH_BUILD=$tmp/b TH_SCENARIOS=$tmp/scen TH_TESTHOST=$tmp/fake-testhost.sh \
 	bash -c 'rm -f "$FAKE_DIR/boots"; printf "%s\n" "fault a=PASS b=FAIL c=none" "ok b=PASS c=PASS" >"$FAKE_DIR/plan"; "$0" a b c' \
 	"$here/run-guest-tests.sh" 2>&1)
-if printf '%s\n' "$out" | grep -q '^RERUN b c: the test host.s own kernel failed' &&
+if printf '%s\n' "$out" | grep -q '^RERUN b c: the test host itself failed' &&
    printf '%s\n' "$out" | grep -q 'scenarios rerun after a test-host fault: 2'; then
 	pass=$((pass + 1))
 else
