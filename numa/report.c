@@ -273,7 +273,10 @@ void numa_report__json(const struct numa_report *r, const struct topology *t, FI
 		fprintf(f, "}, \"off_plan_pages\": %" PRIu64 ", \"ok\": %s}%s\n", n->off_plan,
 			n->off_plan ? "false" : "true", i + 1 < r->nr_nodes ? "," : "");
 	}
-	fprintf(f, "]}\n");
+	fprintf(f, "]");
+	if (r->extra_json)
+		fprintf(f, ",\n%s", r->extra_json);
+	fprintf(f, "}\n");
 }
 
 int numa_report__write_json(const struct numa_report *r, const struct topology *t,

@@ -46,6 +46,8 @@ struct numa_report {
 	unsigned nr_nodes;
 	struct numa_report_node node[CONFIG_MAX_NODES];
 	unsigned off_plan;		/* threads + nodes + missing vCPUs off-plan */
+	const char *extra_json;		/* caller's members appended to the JSON
+					 * object ("\"k\": v, ..."), or NULL */
 };
 
 /* Take the report now. 0 or -errno (then nothing to free). */

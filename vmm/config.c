@@ -75,8 +75,12 @@ int cfgp_perr(struct cfg_parser *p, unsigned line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cfgp_bprintf(p->errbuf, p->errlen, "%s:%u: %s",
-		     cfgp_show(file, sizeof(file), p->cfg->file, CFG_SHOW_FILE), line, msg);
+	if (p->set_spec)
+		cfgp_bprintf(p->errbuf, p->errlen, "--set %s: %s",
+			     cfgp_show(file, sizeof(file), p->set_spec, CFG_SHOW_VALUE), msg);
+	else
+		cfgp_bprintf(p->errbuf, p->errlen, "%s:%u: %s",
+			     cfgp_show(file, sizeof(file), p->cfg->file, CFG_SHOW_FILE), line, msg);
 	p->err_line = line;
 	p->err = -EINVAL;
 	return p->err;
@@ -416,7 +420,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	}
 	if (k->line_off != CFG_NO_LINE) {
 		line = cfgp_field(p->obj, k->line_off);
-		if (*line) {
+		if (*line && !p->set_spec) {
 			cfgp_perr(p, p->lineno, "[%s] %s: duplicate key (first set at line %u)",
 				  p->sec_name, k->name, *line);
 			return 0;
@@ -636,6 +640,52 @@ int config__override(struct vm_config *cfg, const char *kernel, const char *init
 	return 0;
 }
 
+/* "numa.1.host_node=0": the section by its table name; a family's id runs
+ * to the last '.', a singleton's key is everything after its name (hmat
+ * keys hold dots: "hmat.latency.0-1"). */
+int config__set(struct vm_config *cfg, const char *spec, char *err, size_t errlen)
+{
+	struct cfg_parser p = {
+		.cfg = cfg, .errbuf = err, .errlen = errlen, .set_spec = spec,
+		.lineno = CONFIG_LINE_SET,
+	};
+	const struct cfg_section *s = NULL;
+	const char *eq = strchr(spec, '='), *key = NULL;
+	char id[CFG_NAME_MAX_LEN + 1], name[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
+	size_t i, len;
+
+	cfgp_bprintf(err, errlen, "%s", "");
+	for (i = 0; eq && i < ARRAY_SIZE(sections) && !s; i++) {
+		len = strlen(sections[i]->name);
+		if (strncmp(spec, sections[i]->name, len))
+			continue;
+		if (sections[i]->name[len - 1] == '.') {
+			for (key = eq; key > spec + len && key[-1] != '.'; key--)
+				;
+			if (key <= spec + len + 1 || (size_t)(key - 1 - spec - len) > CFG_NAME_MAX_LEN)
+				continue;
+			snprintf(id, sizeof(id), "%.*s", (int)(key - 1 - spec - len), spec + len);
+		} else if (spec[len] == '.') {
+			key = spec + len + 1;
+			id[0] = '\0';
+		} else {
+			continue;
+		}
+		s = sections[i];
+	}
+	if (!s || key >= eq)
+		return cfgp_perr(&p, p.lineno,
+				 "expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME or device.NAME)");
+	cfgp_bprintf(p.sec_name, sizeof(p.sec_name), "%.*s", (int)(key - 1 - spec), spec);
+	p.obj = s->open(&p, id);
+	if (!p.obj)
+		return p.err_line ? p.err : -ENOMEM;
+	p.sec = s;
+	cfgp_bprintf(name, sizeof(name), "%.*s", (int)(eq - key), key);
+	on_key(&p, NULL, name, eq + 1);
+	return p.err_line ? p.err : 0;
+}
+
 const char *config__origin(const struct vm_config *cfg, unsigned line, const char *sec,
 			   const char *key, const char *opt, char *out, size_t outlen)
 {
@@ -645,6 +695,8 @@ const char *config__origin(const struct vm_config *cfg, unsigned line, const cha
 
 	if (line == CONFIG_LINE_CLI)
 		cfgp_bprintf(out, outlen, "--%s", opt);
+	else if (line == CONFIG_LINE_SET)
+		cfgp_bprintf(out, outlen, "--set %s%s%s", sec, *key ? "." : "", key);
 	else if (!cfg->file)
 		cfgp_bprintf(out, outlen, "[%s]%s%s", sec, sp, key);
 	else if (line)

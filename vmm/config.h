@@ -19,7 +19,8 @@
 #define CONFIG_DEFAULT_MEMORY	(512ULL << 20)
 #define CONFIG_DEFAULT_CMDLINE	"console=ttyS0"
 #define CONFIG_MAX_CMDLINE	(64U << 10)	/* exclusive bound, with the NUL */
-#define CONFIG_LINE_CLI		(~0U)		/* value given on the command line */
+#define CONFIG_LINE_CLI		(~0U)		/* value given by its own option (--kernel) */
+#define CONFIG_LINE_SET		(~1U)		/* value given by --set SECTION.KEY=VALUE */
 #define CONFIG_MAX_NODES	16	/* guest NUMA nodes (one RAM slot or two each) */
 #define CONFIG_MIN_NODE_MEMORY	(4ULL << 20)	/* Linux ignores smaller nodes (NODE_MIN_SIZE) */
 #define CONFIG_LOCAL_DISTANCE	10
@@ -158,6 +159,13 @@ int config__init(struct vm_config *cfg);
  * directory. */
 int config__load(struct vm_config *cfg, const char *path, char *err, size_t errlen);
 
+/* --set SECTION.KEY=VALUE: set or replace one key of any section (creating
+ * the section if the file lacks it) through the same setters as the file,
+ * so validation is identical; errors read "--set SPEC: ...". Call after
+ * config__load/config__init, before config__override and config__finish.
+ * Paths are taken as given (relative to the working directory). */
+int config__set(struct vm_config *cfg, const char *spec, char *err, size_t errlen);
+
 /* Command-line overrides (any may be NULL); paths are taken as given. */
 int config__override(struct vm_config *cfg, const char *kernel, const char *initrd,
 		     const char *append, char *err, size_t errlen);
@@ -168,7 +176,8 @@ int config__override(struct vm_config *cfg, const char *kernel, const char *init
 int config__finish(struct vm_config *cfg, char *err, size_t errlen);
 
 /* "FILE:LINE: [@sec] @key" (as messages after parsing start), "FILE: [@sec]
- * @key" for a default (line 0), or "--@opt" for a command-line override. */
+ * @key" for a default (line 0), "--@opt" for a command-line override, or
+ * "--set @sec.@key" for a --set. */
 const char *config__origin(const struct vm_config *cfg, unsigned line, const char *sec,
 			   const char *key, const char *opt, char *out, size_t outlen);
 

@@ -140,6 +140,8 @@ static void *numa_open(struct cfg_parser *p, const char *id)
 	if (section_id(p, id, CONFIG_MAX_NODES, "node", &i) < 0 || !(n = numa_get(p)))
 		return NULL;
 	node = &n->node[i];
+	if (node->present && p->set_spec)
+		return node;
 	if (node->present) {
 		cfgp_perr(p, p->lineno, "repeated section [%s] (first at line %u)", p->sec_name,
 			  node->line.header);
@@ -189,7 +191,7 @@ static int distance_key(struct cfg_parser *p, void *obj, const char *name, const
 		return cfgp_perr(p, p->lineno,
 				 "[distance] %s: expected a key 'I-J' of two node ids below %u, got '%s'",
 				 CFGP_SHOW(shown, name), CONFIG_MAX_NODES, CFGP_SHOW(val, name));
-	if (n->distance_line[i][j])
+	if (n->distance_line[i][j] && !p->set_spec)
 		return cfgp_perr(p, p->lineno, "[distance] %u-%u: duplicate key (first set at line %u)",
 				 i, j, n->distance_line[i][j]);
 	if (config__parse_uint(v, UINT64_MAX, &d) < 0)
@@ -241,7 +243,7 @@ static int hmat_key(struct cfg_parser *p, void *obj, const char *name, const cha
 				 CFGP_SHOW(shown, name), CONFIG_MAX_NODES, CFGP_SHOW(val, name));
 	pair = &n->hmat_pair[i][j];
 	line = latency ? &pair->latency_line : &pair->bandwidth_line;
-	if (*line)
+	if (*line && !p->set_spec)
 		return cfgp_perr(p, p->lineno, "[hmat] %s: duplicate key (first set at line %u)",
 				 CFGP_SHOW(shown, name), *line);
 	/* Entries are 16 bits times a base unit; keep values where any base
@@ -278,6 +280,8 @@ static void *vcpu_open(struct cfg_parser *p, const char *id)
 
 	if (section_id(p, id, CONFIG_MAX_VCPUS, "vCPU", &i) < 0 || !(n = numa_get(p)))
 		return NULL;
+	if (n->vcpu[i].line.header && p->set_spec)
+		return &n->vcpu[i];
 	if (n->vcpu[i].line.header) {
 		cfgp_perr(p, p->lineno, "repeated section [%s] (first at line %u)", p->sec_name,
 			  n->vcpu[i].line.header);
@@ -372,7 +376,7 @@ static int check_vcpus(struct vm_config *cfg, char *err, size_t errlen)
 {
 	struct config_numa *n = cfg->numa;
 	struct idset all, full;
-	char sec[24], list[LIST_LEN];
+	char sec[24], list[LIST_LEN], other[CONFIG_ERR_LEN];
 	unsigned i, j, cpus;
 	int v;
 
@@ -387,11 +391,14 @@ static int check_vcpus(struct vm_config *cfg, char *err, size_t errlen)
 				if (idset__intersects(&n->node[j].cpus, &nd->cpus))
 					break;
 			idset__and(&both, &n->node[j].cpus);
+			snprintf(sec, sizeof(sec), "numa.%u", j);
+			config__origin(cfg, n->node[j].line.cpus, sec, "cpus", "cpus", other,
+				       sizeof(other));
 			snprintf(sec, sizeof(sec), "numa.%u", i);
 			return config__errorf(cfg, err, errlen, nd->line.cpus, sec, "cpus",
-				    "expected vCPUs of no other node, got '%s' (vCPU %d is also in [numa.%u], line %u)",
+				    "expected vCPUs of no other node, got '%s' (vCPU %d is also in %s)",
 				    idset__format(&nd->cpus, list, sizeof(list)), idset__next(&both, 0),
-				    j, n->node[j].line.cpus);
+				    other);
 		}
 		idset__or(&all, &nd->cpus);
 	}

@@ -159,6 +159,8 @@ static void *pcie_open(struct cfg_parser *p, const char *id)
 	}
 	for (i = 0; i < cfg->nr_pcie; i++) {
 		if (!strcmp(cfg->pcie[i].name, id)) {
+			if (p->set_spec)
+				return &cfg->pcie[i];
 			cfgp_perr(p, p->lineno, "repeated section [%s] (first at line %u)",
 				  p->sec_name, cfg->pcie[i].line.header);
 			return NULL;
@@ -240,6 +242,8 @@ static void *device_open(struct cfg_parser *p, const char *id)
 		return NULL;
 	for (i = 0; i < cfg->nr_devices; i++) {
 		if (!strcmp(cfg->devices[i].name, id)) {
+			if (p->set_spec)
+				return &cfg->devices[i];
 			cfgp_perr(p, p->lineno, "repeated section [%s] (first at line %u)",
 				  p->sec_name, cfg->devices[i].line.header);
 			return NULL;
@@ -373,7 +377,7 @@ static unsigned devices_on(const struct vm_config *cfg, int idx)
 
 static int check_buses(struct vm_config *cfg, char *err, size_t errlen)
 {
-	char at[CONFIG_ERR_LEN];
+	char at[CONFIG_ERR_LEN], other[CONFIG_ERR_LEN];
 	unsigned i, j, need, next, first = MAX_BUS + 1;
 
 	for (i = 0; i < cfg->nr_pcie; i++) {
@@ -395,8 +399,10 @@ static int check_buses(struct vm_config *cfg, char *err, size_t errlen)
 			if (j == i)
 				continue;
 			if (cfg->pcie[j].bus == e->bus && j < i) {
-				cfgp_bprintf(err, errlen, "%s: expected a bus number no other expander has, got '%#x' (also [pcie.%s] at line %u)",
-					     at, e->bus, cfg->pcie[j].name, cfg->pcie[j].line.bus);
+				where(cfg, "pcie", cfg->pcie[j].name, cfg->pcie[j].line.bus, "bus",
+				      other, sizeof(other));
+				cfgp_bprintf(err, errlen, "%s: expected a bus number no other expander has, got '%#x' (also %s)",
+					     at, e->bus, other);
 				return -EINVAL;
 			}
 			if (cfg->pcie[j].bus > e->bus)

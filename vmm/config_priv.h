@@ -83,7 +83,10 @@ struct cfg_parser {
 	const char *dir;		/* of the config file; NULL: it has none */
 	const char *buf;		/* the whole file */
 	size_t len, pos;
-	unsigned lineno;		/* physical line last handed to libinih */
+	unsigned lineno;		/* physical line last handed to libinih;
+					 * CONFIG_LINE_SET for a --set */
+	const char *set_spec;		/* the --set being applied, or NULL: then a
+					 * repeated section or key replaces, not fails */
 	const struct cfg_section *sec;	/* NULL before the first header */
 	void *obj;
 	char sec_name[64];		/* header as written, for messages */

@@ -3,8 +3,9 @@
  *   topology + placement plan -> pin the main thread -> signals -> VM + RAM
  *   (bound per node) -> legacy devices -> ACPI tables (+ SRAT/SLIT/HMAT) ->
  *   kernel/initrd/cmdline -> vCPUs (started pinned) -> placement report ->
- *   run -> wait for a stop (SIGUSR1: report) -> stop vCPUs -> report ->
- *   tear down.
+ *   run -> wait for a stop (SIGUSR1: report; --timeout: the deadline; the
+ *   console watcher: --expect/--fail-on) -> stop vCPUs (--timeout: their
+ *   state) -> report with the timeline -> tear down.
  */
 #include <errno.h>
 #include <numaif.h>
@@ -22,11 +23,13 @@
 #include "vmm/acpi_numa.h"
 #include "vmm/boot.h"
 #include "vmm/config.h"
+#include "vmm/console.h"
 #include "vmm/layout.h"
 #include "vmm/machine.h"
 #include "vmm/pci_host.h"
 #include "vmm/power.h"
 #include "vmm/serial.h"
+#include "vmm/timeline.h"
 #include "vmm/topology.h"
 #include "vmm/util.h"
 #include "vmm/vcpu.h"
@@ -34,6 +37,10 @@
 
 struct machine {
 	struct vm vm;
+	const struct machine_opts *opts;
+	struct timeline timeline;
+	struct console console;		/* the guest's console output, watched */
+	bool console_ready;
 	struct serial serial;
 	struct power power;
 	sigset_t waitset;
@@ -272,6 +279,52 @@ static int machine_boot(struct machine *m)
 	return vcpu__setup_boot(&m->vm.vcpus[0], &bi);
 }
 
+static const char *exit_name(int status)
+{
+	static const char *const names[] = {
+		[VM_EXIT_POWEROFF] = "poweroff", [VM_EXIT_ERROR] = "error",
+		[VM_EXIT_USAGE] = "usage", [VM_EXIT_REBOOT] = "reboot", [VM_EXIT_PANIC] = "panic",
+		[VM_EXIT_TRIPLE_FAULT] = "triple-fault", [VM_EXIT_KVM_ERROR] = "kvm-error",
+		[VM_EXIT_FAIL_ON] = "fail-on", [VM_EXIT_TIMEOUT] = "timeout",
+		[VM_EXIT_EXPECT_UNMET] = "expect-unmet",
+	};
+
+	if (status >= VM_EXIT_SIGNAL_BASE)
+		return "signal";
+	return status >= 0 && (size_t)status < ARRAY_SIZE(names) && names[status] ?
+	       names[status] : "unknown";
+}
+
+/* The timeline and, at exit, how the run ended: members for the JSON
+ * report. NULL (no members) if memory is short. */
+static const char *machine_json_extra(struct machine *m, bool at_exit, char **buf)
+{
+	int status = atomic_load(&m->vm.exit_status);
+	size_t len;
+	FILE *f;
+
+	*buf = NULL;
+	f = open_memstream(buf, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "\"timeline\": ");
+	timeline__json(&m->timeline, f);
+	if (at_exit && status >= 0) {
+		/* A clean end after every --expect is "expect", not "poweroff". */
+		fprintf(f, ",\n\"exit\": {\"status\": %d, \"reason\": \"%s\", \"detail\": ", status,
+			status == 0 && m->opts && m->opts->nr_expect &&
+			console__matched(&m->console, NULL) == m->opts->nr_expect ? "expect" :
+			exit_name(status));
+		json__string(f, m->vm.stop_reason);
+		fprintf(f, "}");
+	}
+	if (fclose(f)) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return *buf;
+}
+
 /* Placement report from the kernel's answers: a table on stderr (stdout is
  * the guest's console) and, with --report-json, the JSON file. A failure
  * to report is worth a warning, never a stop. */
@@ -279,6 +332,7 @@ static void machine_report(struct machine *m, const char *when)
 {
 	const char *json = m->vm.cfg->report_json;
 	struct numa_report r;
+	char *extra = NULL;
 	unsigned i;
 	int ret;
 
@@ -294,8 +348,12 @@ static void machine_report(struct machine *m, const char *when)
 			numa_report__plan_thread(&r, mock_accel__worker_tid(&m->devs[i]),
 						 &m->devs[i].worker_cpus);
 	numa_report__print(&r, &m->topo, stderr);
-	if (json && (ret = numa_report__write_json(&r, &m->topo, json)) < 0)
-		pr_warn("placement report: cannot write '%s': %s", json, strerror(-ret));
+	if (json) {
+		r.extra_json = machine_json_extra(m, !strcmp(when, "exit"), &extra);
+		if ((ret = numa_report__write_json(&r, &m->topo, json)) < 0)
+			pr_warn("placement report: cannot write '%s': %s", json, strerror(-ret));
+		free(extra);
+	}
 	numa_report__free(&r);
 }
 
@@ -305,8 +363,28 @@ static int machine_wait(struct machine *m)
 	struct vm *vm = &m->vm;
 	siginfo_t si;
 
+	uint64_t deadline = m->opts && m->opts->timeout_ns ?
+			    m->timeline.start_ns + m->opts->timeout_ns : 0;
+	struct timespec ts;
+	uint64_t now;
+	char why[64];
+	int r;
+
 	while (!atomic_load(&vm->stopping)) {
-		if (sigwaitinfo(&m->waitset, &si) < 0)
+		if (!deadline) {
+			r = sigwaitinfo(&m->waitset, &si);
+		} else if ((now = timeline__now()) >= deadline) {
+			timeline__add(&m->timeline, "timeout", NULL, now);
+			snprintf(why, sizeof(why), "--timeout: %.3fs reached",
+				 (double)m->opts->timeout_ns / 1e9);
+			vm__request_stop(vm, VM_EXIT_TIMEOUT, why);
+			continue;
+		} else {
+			ts.tv_sec = (deadline - now) / 1000000000ULL;
+			ts.tv_nsec = (deadline - now) % 1000000000ULL;
+			r = sigtimedwait(&m->waitset, &si, &ts);
+		}
+		if (r < 0)
 			continue;
 		if (si.si_signo == SIGUSR1)
 			machine_report(m, "signal");
@@ -314,6 +392,25 @@ static int machine_wait(struct machine *m)
 			vm__request_stop(vm, VM_EXIT_SIGNAL_BASE + si.si_signo, NULL);
 	}
 	return atomic_load(&vm->exit_status);
+}
+
+/* What a hung guest was doing: each vCPU once out of KVM_RUN, and the
+ * console's last line. */
+static void machine_dump_vcpus(struct machine *m)
+{
+	char line[CONSOLE_LINE_MAX + 1], desc[256];
+	unsigned i;
+
+	pr_err("%s; guest state:", m->vm.stop_reason);
+	for (i = 0; i < m->vm.nr_vcpus; i++) {
+		if (!m->vm.vcpus[i].started)
+			continue;
+		vcpu__wait_parked(&m->vm.vcpus[i]);
+		vcpu__describe(&m->vm.vcpus[i], desc, sizeof(desc));
+		pr_err("  %s", desc);
+	}
+	console__last_line(&m->console, line, sizeof(line));
+	pr_err("  last console line: '%s'", line);
 }
 
 /* vCPU threads leave their run loop and park (vcpu.c) until joined, so the
@@ -326,6 +423,9 @@ static void machine_stop_vcpus(struct machine *m)
 	atomic_store(&vm->stopping, true);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu__kick(&vm->vcpus[i]);
+	if (atomic_load(&vm->exit_status) == VM_EXIT_TIMEOUT)
+		machine_dump_vcpus(m);
+	timeline__add(&m->timeline, "exit", NULL, 0);
 	if (m->report)
 		machine_report(m, "exit");
 	for (i = 0; i < vm->nr_vcpus; i++)
@@ -367,7 +467,52 @@ static bool machine_wants_report(const struct machine *m, const struct vm_config
 	return false;
 }
 
-int machine__run(const struct vm_config *cfg)
+static void machine_console_stop(void *opaque, int status, const char *reason)
+{
+	vm__request_stop(opaque, status, reason);
+}
+
+static int machine_console(struct machine *m)
+{
+	const struct machine_opts none = { 0 }, *o = m->opts ? m->opts : &none;
+	const struct console_params p = {
+		.out_fd = STDOUT_FILENO, .log_path = o->console_log,
+		.expect = o->expect, .nr_expect = o->nr_expect,
+		.fail_on = o->fail_on, .nr_fail_on = o->nr_fail_on,
+		.fail_on_kernel = o->fail_on_kernel, .fail_status = VM_EXIT_FAIL_ON,
+		.timeline = &m->timeline, .stop = machine_console_stop, .stop_opaque = &m->vm,
+	};
+	char err[CONFIG_ERR_LEN];
+	int ret;
+
+	ret = console__init(&m->console, &p, err, sizeof(err));
+	if (ret < 0)
+		pr_err("%s", err);
+	m->console_ready = !ret;
+	return ret;
+}
+
+/* A guest that ends on its own before the console showed every --expect
+ * has not done what the run asked for. */
+static int machine_expect_status(struct machine *m, int status)
+{
+	const char *next;
+	unsigned n;
+
+	if (!m->opts || !m->opts->nr_expect ||
+	    (status != VM_EXIT_POWEROFF && status != VM_EXIT_REBOOT))
+		return status;
+	n = console__matched(&m->console, &next);
+	if (n == m->opts->nr_expect)
+		return status;
+	snprintf(m->vm.stop_reason, sizeof(m->vm.stop_reason),
+		 "guest %s after %u of %u --expect patterns (next: '%s')",
+		 status == VM_EXIT_POWEROFF ? "powered off" : "rebooted", n, m->opts->nr_expect,
+		 next);
+	return VM_EXIT_EXPECT_UNMET;
+}
+
+int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 {
 	char err[CONFIG_ERR_LEN];
 	struct machine *m;
@@ -377,6 +522,8 @@ int machine__run(const struct vm_config *cfg)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return VM_EXIT_ERROR;
+	m->opts = o;
+	timeline__init(&m->timeline, o ? o->start_ns : 0);
 	/* Everything the host must offer is checked before /dev/kvm opens. */
 	ret = numa_plan__make(&m->topo, &m->host, cfg, err, sizeof(err));
 	if (ret < 0) {
@@ -394,10 +541,14 @@ int machine__run(const struct vm_config *cfg)
 	if (ret < 0)
 		goto out_free;
 	m->report = machine_wants_report(m, cfg);
+	ret = machine_console(m);	/* --console-log opens before the VM exists */
+	if (ret < 0)
+		goto out_free;
 	ret = vm__create(&m->vm, cfg, &m->topo);
 	if (ret < 0)
 		goto out_free;
-	ret = serial__init(&m->serial, &m->vm, STDOUT_FILENO, STDIN_FILENO);
+	m->vm.timeline = &m->timeline;
+	ret = serial__init(&m->serial, &m->vm, &m->console, STDIN_FILENO);
 	if (ret < 0)
 		goto out;
 	ret = power__init(&m->power, &m->vm);
@@ -430,13 +581,19 @@ int machine__run(const struct vm_config *cfg)
 	}
 	if (m->report && !ret)
 		machine_report(m, "start");
-	status = machine_wait(m);
+	machine_wait(m);
+	status = machine_expect_status(m, atomic_load(&m->vm.exit_status));
+	atomic_store(&m->vm.exit_status, status);
 	machine_stop_vcpus(m);
-	if (status != VM_EXIT_POWEROFF && m->vm.stop_reason[0])
+	if (status != VM_EXIT_POWEROFF && status != VM_EXIT_TIMEOUT && status != VM_EXIT_FAIL_ON &&
+	    m->vm.stop_reason[0])
 		pr_err("%s", m->vm.stop_reason);
 out:
 	machine_destroy(m);
 out_free:
+	if (m->console_ready)
+		console__destroy(&m->console);
+	timeline__free(&m->timeline);
 	free(m);
 	return status;
 }

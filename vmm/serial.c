@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vmm/aml.h"
+#include "vmm/console.h"
 #include "vmm/layout.h"
 #include "vmm/serial.h"
 #include "vmm/util.h"
@@ -80,12 +81,8 @@ static void serial_update_irq(struct serial *s)
 
 static void serial_write_out(struct serial *s, uint8_t c)
 {
-	ssize_t n;
-
-	do {
-		n = write(s->out_fd, &c, 1);
-	} while (n < 0 && errno == EINTR);
-	/* A closed or full stdout must not stall the guest: drop the byte. */
+	if (s->con)
+		console__write(s->con, &c, 1);
 }
 
 static unsigned serial_push_rx(struct serial *s, const uint8_t *buf, unsigned len)
@@ -211,7 +208,7 @@ unsigned serial__receive(struct serial *s, const uint8_t *buf, unsigned len)
 	return n;
 }
 
-int serial__init(struct serial *s, struct vm *vm, int out_fd, int in_fd)
+int serial__init(struct serial *s, struct vm *vm, struct console *con, int in_fd)
 {
 	int ret;
 
@@ -219,7 +216,7 @@ int serial__init(struct serial *s, struct vm *vm, int out_fd, int in_fd)
 	s->vm = vm;
 	s->port = LAYOUT_PORT_COM1;
 	s->gsi = LAYOUT_IRQ_COM1;
-	s->out_fd = out_fd;
+	s->con = con;
 	s->in_fd = (in_fd >= 0 && isatty(in_fd)) ? in_fd : -1;
 	s->stop_pipe[0] = s->stop_pipe[1] = -1;
 	s->mcr = MCR_OUT2;

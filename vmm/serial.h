@@ -1,4 +1,4 @@
-/* 16550A UART on COM1: guest output to a host fd, host terminal input to the guest. */
+/* 16550A UART on COM1: guest output to the console (console.h), host terminal input to the guest. */
 #ifndef MVMM_SERIAL_H
 #define MVMM_SERIAL_H
 
@@ -9,6 +9,7 @@
 
 struct vm;
 struct aml;
+struct console;
 
 #define SERIAL_FIFO_LEN 64
 
@@ -17,7 +18,7 @@ struct serial {
 	pthread_mutex_t lock;
 	uint16_t port;
 	uint32_t gsi;
-	int out_fd;
+	struct console *con;		/* where transmitted bytes go; NULL: dropped */
 	int in_fd;			/* -1: no input */
 	/* Registers. */
 	uint8_t ier, lcr, mcr, lsr, msr, scr, dll, dlm, fcr;
@@ -35,7 +36,7 @@ struct serial {
 };
 
 /* Register COM1 on the PIO bus. @in_fd is used only when it is a terminal. */
-int serial__init(struct serial *s, struct vm *vm, int out_fd, int in_fd);
+int serial__init(struct serial *s, struct vm *vm, struct console *con, int in_fd);
 /* Start reading terminal input (after vCPUs exist). */
 int serial__start(struct serial *s);
 void serial__stop(struct serial *s);

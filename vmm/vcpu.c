@@ -11,6 +11,7 @@
 #include "numa/pin.h"
 #include "vmm/boot.h"
 #include "vmm/cpuid.h"
+#include "vmm/timeline.h"
 #include "vmm/topology.h"
 #include "vmm/util.h"
 #include "vmm/vcpu.h"
@@ -102,6 +103,8 @@ int vcpu__create(struct vcpu *v, struct vm *vm, unsigned index)
 	int ret;
 
 	memset(v, 0, sizeof(*v));
+	pthread_mutex_init(&v->park_lock, NULL);
+	pthread_cond_init(&v->park_cond, NULL);
 	v->fd = -1;
 	v->vm = vm;
 	v->index = index;
@@ -285,9 +288,30 @@ static void vcpu_park(struct vcpu *v)
 	sigaddset(&kick, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_BLOCK, &kick, &old);
 	sigdelset(&old, SIG_VCPU_KICK);
+	pthread_mutex_lock(&v->park_lock);
+	v->parked = true;
+	pthread_cond_broadcast(&v->park_cond);
+	pthread_mutex_unlock(&v->park_lock);
 	while (!atomic_load(&v->released))
 		sigsuspend(&old);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void vcpu_note_exit(struct vcpu *v)
+{
+	const struct kvm_run *run = v->run;
+
+	if (run->exit_reason == KVM_EXIT_INTR)
+		return;
+	atomic_store_explicit(&v->last_exit, run->exit_reason, memory_order_relaxed);
+	if (run->exit_reason == KVM_EXIT_IO) {
+		atomic_store_explicit(&v->last_addr, run->io.port, memory_order_relaxed);
+		atomic_store_explicit(&v->last_write, run->io.direction == KVM_EXIT_IO_OUT,
+				      memory_order_relaxed);
+	} else if (run->exit_reason == KVM_EXIT_MMIO) {
+		atomic_store_explicit(&v->last_addr, run->mmio.phys_addr, memory_order_relaxed);
+		atomic_store_explicit(&v->last_write, run->mmio.is_write, memory_order_relaxed);
+	}
 }
 
 static void *vcpu_thread(void *arg)
@@ -295,6 +319,8 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 
+	if (v->index == 0 && vm->timeline)
+		timeline__guest_started(vm->timeline);
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -305,6 +331,7 @@ static void *vcpu_thread(void *arg)
 			vcpu_stop(v, VM_EXIT_KVM_ERROR, "KVM_RUN: %s", strerror(errno));
 			break;
 		}
+		vcpu_note_exit(v);
 		if (!vcpu_handle_exit(v))
 			break;
 	}
@@ -348,6 +375,71 @@ void vcpu__kick(struct vcpu *v)
 	pthread_kill(v->thread, SIG_VCPU_KICK);
 }
 
+void vcpu__wait_parked(struct vcpu *v)
+{
+	if (!v->started)
+		return;
+	pthread_mutex_lock(&v->park_lock);
+	while (!v->parked)
+		pthread_cond_wait(&v->park_cond, &v->park_lock);
+	pthread_mutex_unlock(&v->park_lock);
+}
+
+static const char *exit_name(unsigned reason)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_UNKNOWN] = "none", [KVM_EXIT_IO] = "io", [KVM_EXIT_HLT] = "hlt",
+		[KVM_EXIT_MMIO] = "mmio", [KVM_EXIT_SHUTDOWN] = "shutdown",
+		[KVM_EXIT_FAIL_ENTRY] = "fail-entry", [KVM_EXIT_INTR] = "intr",
+		[KVM_EXIT_INTERNAL_ERROR] = "internal-error",
+		[KVM_EXIT_SYSTEM_EVENT] = "system-event",
+	};
+
+	return reason < ARRAY_SIZE(names) && names[reason] ? names[reason] : "other";
+}
+
+static const char *mp_state_name(uint32_t st)
+{
+	switch (st) {
+	case KVM_MP_STATE_RUNNABLE: return "running";
+	case KVM_MP_STATE_UNINITIALIZED: return "not started";
+	case KVM_MP_STATE_INIT_RECEIVED: return "waiting for SIPI";
+	case KVM_MP_STATE_HALTED: return "halted";
+	case KVM_MP_STATE_SIPI_RECEIVED: return "SIPI received";
+	default: return "unknown state";
+	}
+}
+
+void vcpu__describe(struct vcpu *v, char *buf, size_t len)
+{
+	unsigned reason = atomic_load(&v->last_exit);
+	struct kvm_mp_state mp = { 0 };
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	const char *mode;
+	char last[64];
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0 ||
+	    ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0) {
+		snprintf(buf, len, "vcpu%u: cannot read its state: %s", v->index, strerror(errno));
+		return;
+	}
+	if (!(sregs.cr0 & 1))
+		mode = "real";
+	else if (!(sregs.efer & (1 << 10)))	/* EFER.LMA */
+		mode = "protected";
+	else
+		mode = sregs.cs.l ? "long" : "compat";
+	if (reason == KVM_EXIT_IO || reason == KVM_EXIT_MMIO)
+		snprintf(last, sizeof(last), "%s %s 0x%llx", exit_name(reason),
+			 atomic_load(&v->last_write) ? "write" : "read",
+			 (unsigned long long)atomic_load(&v->last_addr));
+	else
+		snprintf(last, sizeof(last), "%s", exit_name(reason));
+	snprintf(buf, len, "vcpu%u: rip 0x%llx, %s mode, cpl %u, last exit %s, %s", v->index,
+		 (unsigned long long)regs.rip, mode, sregs.ss.dpl, last, mp_state_name(mp.mp_state));
+}
+
 void vcpu__join(struct vcpu *v)
 {
 	if (v->started) {
@@ -366,4 +458,6 @@ void vcpu__destroy(struct vcpu *v)
 		close(v->fd);
 	v->run = NULL;
 	v->fd = -1;
+	pthread_mutex_destroy(&v->park_lock);
+	pthread_cond_destroy(&v->park_cond);
 }

@@ -21,6 +21,7 @@
 struct vm_config;
 struct vcpu;
 struct topology;
+struct timeline;
 
 /* Process exit statuses (README "Exit statuses"). */
 enum vm_exit {
@@ -31,6 +32,9 @@ enum vm_exit {
 	VM_EXIT_PANIC = 4,		/* guest reported a panic (pvpanic) */
 	VM_EXIT_TRIPLE_FAULT = 5,	/* KVM_EXIT_SHUTDOWN */
 	VM_EXIT_KVM_ERROR = 6,		/* internal error, failed entry, bad exit */
+	VM_EXIT_FAIL_ON = 7,		/* a --fail-on pattern appeared on the console */
+	VM_EXIT_TIMEOUT = 8,		/* --timeout reached */
+	VM_EXIT_EXPECT_UNMET = 9,	/* guest stopped before every --expect matched */
 	VM_EXIT_SIGNAL_BASE = 128,	/* + signal number */
 };
 
@@ -59,6 +63,7 @@ struct vm {
 	struct cpu_topo topo;
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
+	struct timeline *timeline;	/* may be NULL */
 	pthread_t main_thread;
 	atomic_bool stopping;
 	atomic_int exit_status;		/* -1 while running */

@@ -186,7 +186,7 @@ LOAD_ERROR(test_thp_value, "[machine]\nthp = maybe\n",
 
 FINISH_ERROR(test_vcpu_in_two_nodes,
 	     M "[numa.0]\ncpus = 0-2\nmemory = 256M\n[numa.1]\ncpus = 2-3\nmemory = 256M\n",
-	     "node.ini:7: [numa.1] cpus: expected vCPUs of no other node, got '2-3' (vCPU 2 is also in [numa.0], line 4)")
+	     "node.ini:7: [numa.1] cpus: expected vCPUs of no other node, got '2-3' (vCPU 2 is also in node.ini:4: [numa.0] cpus)")
 FINISH_ERROR(test_vcpu_in_no_node,
 	     "[machine]\nkernel = bzImage\ncpus = 4\n"
 	     "[numa.0]\ncpus = 0-1\nmemory = 256M\n[numa.1]\ncpus = 3\nmemory = 256M\n",

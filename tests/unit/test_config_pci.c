@@ -206,7 +206,7 @@ static void test_errors(void **state)
 	(void)state;
 	/* Bus clash. */
 	assert_error(MACHINE NODES E10 "[pcie.b]\nbus = 16\nnuma = 1\n",
-		     "node.ini:18: [pcie.b] bus: expected a bus number no other expander has, got '0x10' (also [pcie.numa0] at line 15)");
+		     "node.ini:18: [pcie.b] bus: expected a bus number no other expander has, got '0x10' (also node.ini:15: [pcie.numa0] bus)");
 	/* Overlap: two devices on 0x10 need 0x11 and 0x12, 0x12 is taken. */
 	assert_error(MACHINE NODES E10 "[pcie.b]\nbus = 0x12\nnuma = 1\n" ACC("a", "numa0")
 		     ACC("c", "numa0"),

@@ -9,19 +9,25 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vmm/console.h"
 #include "vmm/serial.h"
 
 struct ctx {
 	struct serial s;
+	struct console con;
 	int pipe[2];
 };
 
 static int setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
+	struct console_params cp = { .out_fd = -1 };
+	char err[128];
 
 	assert_int_equal(pipe2(c->pipe, O_NONBLOCK), 0);
-	assert_int_equal(serial__init(&c->s, NULL, c->pipe[1], -1), 0);
+	cp.out_fd = c->pipe[1];
+	assert_int_equal(console__init(&c->con, &cp, err, sizeof(err)), 0);
+	assert_int_equal(serial__init(&c->s, NULL, &c->con, -1), 0);
 	*state = c;
 	return 0;
 }
@@ -30,6 +36,7 @@ static int teardown(void **state)
 {
 	struct ctx *c = *state;
 
+	console__destroy(&c->con);
 	close(c->pipe[0]);
 	close(c->pipe[1]);
 	free(c);
