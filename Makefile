@@ -8,6 +8,8 @@
 #   make stress   boot reliability: N inner boots per VMM (STRESS_ARGS, see
 #                 tests/testhost/stress.sh --help)
 #   make deps     install missing Debian packages (idempotent)
+#   make install  mvmm, its man page, configs and docs under PREFIX
+#                 (default /usr/local; DESTDIR for staging)
 
 CC      ?= cc
 BUILD   := build
@@ -26,7 +28,14 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/san/tests/%)
 TOOLS   := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all deps check unit kmod guest-test demo bench stress clean
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+MAN1DIR := $(DESTDIR)$(PREFIX)/share/man/man1
+DATADIR := $(DESTDIR)$(PREFIX)/share/mvmm
+DOCDIR  := $(DESTDIR)$(PREFIX)/share/doc/mvmm
+
+.PHONY: all deps check unit kmod guest-test demo bench stress install clean
 all: mvmm
 
 mvmm: $(OBJS)
@@ -52,9 +61,10 @@ $(BUILD)/tools/%: tests/tools/%.c
 deps:
 	@scripts/deps.sh
 
-unit: $(UNIT)
+unit: $(UNIT) mvmm
 	@scripts/run-unit.sh $(UNIT)
 	@tests/testhost/test-rerun-policy.sh
+	@scripts/test-install.sh
 
 # The guest driver, built against the guest kernel's own headers (cached).
 kmod:
@@ -79,6 +89,13 @@ bench: deps
 stress: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@tests/testhost/stress.sh $(STRESS_ARGS)
+
+install: mvmm
+	install -d $(BINDIR) $(MAN1DIR) $(DATADIR)/configs $(DOCDIR)
+	install -m 0755 mvmm $(BINDIR)/mvmm
+	install -m 0644 docs/mvmm.1 $(MAN1DIR)/mvmm.1
+	install -m 0644 configs/*.ini $(DATADIR)/configs/
+	install -m 0644 README.md docs/*.md $(DOCDIR)/
 
 clean:
 	rm -rf $(BUILD) mvmm

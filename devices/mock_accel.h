@@ -1,5 +1,5 @@
 /*
- * mock-accel (MOCK-ACCEL.md): an SR-IOV PF with up to 7 VFs, each function
+ * mock-accel (docs/mock-accel.md): an SR-IOV PF with up to 7 VFs, each function
  * with the BAR0 identity/STATUS registers, mvmm's DMA engine and MSI-X in
  * BAR0, and its device memory in BAR2. The register map lives in
  * devices/mock_accel_regs.h, shared with the guest driver.

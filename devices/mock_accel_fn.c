@@ -1,6 +1,6 @@
 /*
  * mock-accel: one function's register model (PF and VF alike): PCI
- * identity, BAR0 with MOCK-ACCEL.md's registers, the DMA block (its
+ * identity, BAR0 with docs/mock-accel.md's registers, the DMA block (its
  * semantics in mock_accel_dma.c) and the MSI-X table/PBA.
  */
 #include <errno.h>
@@ -128,7 +128,7 @@ int mock_accel_fn__init(struct mock_accel_fn *fn, struct mock_accel *d, int vf,
 		.class_code = MOCK_ACCEL_CLASS_CODE, .revision = MOCK_ACCEL_REVISION_ID,
 		.subsys_vendor = MOCK_ACCEL_SUBSYS_VENDOR_ID,
 		.subsys = vf < 0 ? MOCK_ACCEL_PF_DEVICE_ID : MOCK_ACCEL_VF_DEVICE_ID,
-		/* VFs are functions 1..N of the PF's slot (MOCK-ACCEL.md). */
+		/* VFs are functions 1..N of the PF's slot (docs/mock-accel.md). */
 		.multifunction = vf < 0,
 	};
 	const struct pci_pcie_params pcie = {

@@ -3,7 +3,7 @@
  * mock-accel: the device's programming interface, shared by the device
  * model (devices/, mvmm) and the guest driver (guest-kmod/). Plain C with
  * fixed-width types only, usable from the kernel and from userspace.
- * MOCK-ACCEL.md (shared) is the contract; everything marked (mvmm) is an
+ * docs/mock-accel.md documents it; everything marked (mvmm) is an
  * mvmm addition that the out-of-tree vfio-user device does not have.
  *
  * Summary
@@ -11,7 +11,7 @@
  *   PCI identity   vendor 0x1de5, PF 0x0001, VF 0x0002, class 0x120000
  *                  (processing accelerator), revision 0x01
  *   BAR0           4 KiB, 32-bit non-prefetchable memory, PF and every VF:
- *     0x000-0x033  MOCK-ACCEL.md registers (identity, UUID, memory size,
+ *     0x000-0x033  docs/mock-accel.md registers (identity, UUID, memory size,
  *                  capabilities, STATUS, firmware version)
  *     0x040-0x07f  (mvmm) DMA engine
  *     0x800        (mvmm) MSI-X table, MOCK_ACCEL_MSIX_VECTORS entries
@@ -108,7 +108,7 @@
 #define MOCK_ACCEL_MSIX_PBA_OFFSET	0xc00
 #define MOCK_ACCEL_MSIX_VEC_DMA		0	/* the driver's completion vector */
 
-/* ---- BAR0 registers from MOCK-ACCEL.md ------------------------------------ */
+/* ---- BAR0 registers (docs/mock-accel.md) ---------------------------------- */
 
 /* RO: magic, "MOCK". */
 #define MOCK_ACCEL_REG_DEVICE_ID	0x00

@@ -59,7 +59,7 @@ int mock_accel_sriov__init(struct mock_accel *d)
 	cap = pci__add_ext_cap(f, PCI_EXT_CAP_ID_SRIOV, 1, MOCK_ACCEL_SRIOV_CAP_SIZE);
 	if (cap < 0)
 		return cap;
-	if (cap != MOCK_ACCEL_SRIOV_CAP_OFFSET)	/* MOCK-ACCEL.md: at 0x100 */
+	if (cap != MOCK_ACCEL_SRIOV_CAP_OFFSET)	/* docs/mock-accel.md: at 0x100 */
 		return -EINVAL;
 	d->sriov_cap = cap;
 	pci__set_wmask(f, cap + PCI_SRIOV_CTRL, 2, SRIOV_CTRL_WMASK);

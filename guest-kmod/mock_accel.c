@@ -3,7 +3,7 @@
  * mock-accel: guest driver for mvmm's mock accelerator (PCI 1de5:0001 PF,
  * 1de5:0002 VF). Publishes /sys/class/mock-accel/mockN (PF) and mockN_vfM
  * (VF M of PF N) with the attributes DRA drivers read (see the shared
- * MOCK-ACCEL.md), handles SR-IOV through both its own sriov_numvfs and the
+ * docs/mock-accel.md), handles SR-IOV through both its own sriov_numvfs and the
  * PCI core's, and drives the DMA engine through a character device
  * (mock_accel_dma.c). Register map: devices/mock_accel_regs.h.
  */

@@ -1,5 +1,5 @@
 /*
- * Config loading: the INI contract of DESIGN.md on top of libinih.
+ * Config loading: the INI contract of docs/config.md on top of libinih.
  *
  * libinih does the lexing. A reader of our own hands it one physical line at
  * a time, so we always know the line number (Debian's libinih is built

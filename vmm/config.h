@@ -1,5 +1,5 @@
 /*
- * Machine configuration: the INI contract of DESIGN.md parsed with libinih
+ * Machine configuration: the INI contract of docs/config.md parsed with libinih
  * into one validated structure. Every error is one line naming file, line,
  * section/key and what was expected, and is reported before /dev/kvm opens.
  */

@@ -113,7 +113,9 @@ void console__destroy(struct console *c)
 	pthread_mutex_destroy(&c->lock);
 }
 
-/* A full or closed stdout must not stall the guest: the byte is dropped. */
+/* A closed stdout or log must not stop the guest: on error the bytes are
+ * dropped. A slow reader of a blocking stdout slows the guest down, as a
+ * real UART at its baud rate would (nothing is lost). */
 static void write_all(int fd, const uint8_t *buf, size_t len)
 {
 	ssize_t n;

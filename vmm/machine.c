@@ -1,11 +1,13 @@
 /*
  * The boot sequence, in order (Firecracker style: every step explicit here):
- *   topology + placement plan -> pin the main thread -> signals -> VM + RAM
- *   (bound per node) -> legacy devices -> ACPI tables (+ SRAT/SLIT/HMAT) ->
- *   kernel/initrd/cmdline -> vCPUs (started pinned) -> placement report ->
- *   run -> wait for a stop (SIGUSR1: report; --timeout: the deadline; the
- *   console watcher: --expect/--fail-on) -> stop vCPUs (--timeout: their
- *   state) -> report with the timeline -> tear down.
+ *   topology + placement plan -> pin the main thread -> signals -> console
+ *   (--console-log opened, patterns compiled) -> VM + RAM (bound per node)
+ *   -> legacy devices -> PCIe host, expanders, devices -> vCPUs -> ACPI
+ *   tables (+ SRAT/SLIT/HMAT, MCFG) -> kernel/initrd/cmdline -> vCPUs
+ *   started (pinned) -> placement report -> wait for a stop (SIGUSR1:
+ *   report; --timeout: the deadline; the console watcher: --expect and
+ *   --fail-on) -> stop vCPUs (--timeout: their state) -> report with the
+ *   timeline -> tear down.
  */
 #include <errno.h>
 #include <numaif.h>

@@ -1,5 +1,5 @@
 /*
- * Guest topology seam (DESIGN.md seam 6): one validated structure saying
+ * Guest topology seam (docs/architecture.md): one validated structure saying
  * which vCPUs (with their socket/core/thread and APIC id) and which
  * guest-physical RAM ranges make up each guest NUMA node, the distances and
  * HMAT figures between nodes, and where on the host each node lives (host

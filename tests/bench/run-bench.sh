@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: mvmm vs QEMU q35, measured side by side in one test-host run
-# (TESTHOST.md: timing there is noisy, so only ratios within one run mean
+# (docs/testhost.md: timing there is noisy, so only ratios within one run mean
 # anything). Reports medians and minimums of boot-to-init time, RSS at init
 # and VMM overhead (RSS minus touched guest RAM), and the ratios.
 # BENCH_ROUNDS=N changes the number of boots per VMM (default 5).

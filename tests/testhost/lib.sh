@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for the nested test host (see shared TESTHOST.md): the stock
+# Shared helpers for the nested test host (see docs/testhost.md): the stock
 # Debian kernel cache, the PVH vmlinux extraction, and initramfs staging.
 # Sourced by tests/testhost/*.sh, tests/guest/build-initramfs.sh and
 # scripts/demo.sh; everything here runs on the outer machine, never inside

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build a test-host initramfs and boot it in QEMU (TCG, emulated AMD-V; see
-# shared TESTHOST.md), run guest scenarios inside, and report. Reusable:
+# docs/testhost.md), run guest scenarios inside, and report. Reusable:
 # later issues pick the host NUMA shape, extra files and modules, a scenario
 # list, or QEMU inside the test host.
 #

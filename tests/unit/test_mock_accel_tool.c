@@ -25,7 +25,7 @@
 static void test_regs_layout(void **state)
 {
 	(void)state;
-	/* MOCK-ACCEL.md offsets */
+	/* docs/mock-accel.md offsets */
 	assert_int_equal(MOCK_ACCEL_REG_DEVICE_ID, 0x00);
 	assert_int_equal(MOCK_ACCEL_REG_REVISION, 0x04);
 	assert_int_equal(MOCK_ACCEL_REG_UUID, 0x08);

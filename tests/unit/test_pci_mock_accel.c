@@ -1,7 +1,7 @@
 /*
  * mock-accel PF on the PCIe host: identity and capabilities as a guest reads
  * them through ECAM, BAR0 registers through the MMIO bus at the address the
- * host assigned (MOCK-ACCEL.md values), odd accesses, the MSI-X table in
+ * host assigned (docs/mock-accel.md values), odd accesses, the MSI-X table in
  * BAR0 raising a vector, FLR, the device-memory BAR2 (sizing, contents,
  * the bytes past MEMORY_SIZE), capability bits, VF UUIDs, and what the
  * device asks of the host (memory slots, doorbell ioeventfds) as the guest

@@ -28,7 +28,7 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 # ring buffer that /init reads.
 BASE_CMDLINE="console=ttyS0 panic=-1 quiet"
 # Bounds for one inner boot: the guest reaches /init in ~5-15 s in the test
-# host (TCG is noisy, see TESTHOST.md), so 120 s means something is stuck.
+# host (TCG is noisy, see docs/testhost.md), so 120 s means something is stuck.
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 # From the guest's last line to the VMM's exit: poweroff/reboot/panic take
 # well under a second of guest time.

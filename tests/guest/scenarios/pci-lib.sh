@@ -42,7 +42,7 @@ check_klog() {
 	note "ok: $1: $(wc -l <"$OUT/$1.klog") PCI/ACPI kernel lines, no complaint"
 }
 
-# check_pf_bar0 NAME ADDR: MOCK-ACCEL.md's BAR0 registers through the guest.
+# check_pf_bar0 NAME ADDR: docs/mock-accel.md's BAR0 registers through the guest.
 check_pf_bar0() {
 	expect_fact "$1" "bar0_$2_0x00" 0x4D4F434B
 	expect_fact "$1" "bar0_$2_0x04" 0x00010000
