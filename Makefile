@@ -17,7 +17,7 @@ OPT     ?= -O2
 WARN    := -std=gnu11 -Wall -Wextra -Werror
 CPPFLAGS := -D_GNU_SOURCE -I. -MMD -MP
 CFLAGS  := $(WARN) $(OPT) -g -pthread
-LDLIBS  := -linih -lnuma -luring -lfdt -lpthread
+LDLIBS  := -linih -lnuma -luring -lfdt -ljansson -lpthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 SRCS    := $(sort $(wildcard vmm/*.c devices/*.c numa/*.c))
@@ -90,9 +90,10 @@ stress: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@tests/testhost/stress.sh $(STRESS_ARGS)
 
-install: mvmm
+install: mvmm $(BUILD)/tools/mvmm-ctl
 	install -d $(BINDIR) $(MAN1DIR) $(DATADIR)/configs $(DOCDIR)
 	install -m 0755 mvmm $(BINDIR)/mvmm
+	install -m 0755 $(BUILD)/tools/mvmm-ctl $(BINDIR)/mvmm-ctl
 	install -m 0644 docs/mvmm.1 $(MAN1DIR)/mvmm.1
 	install -m 0644 configs/*.ini $(DATADIR)/configs/
 	install -m 0644 README.md docs/*.md $(DOCDIR)/

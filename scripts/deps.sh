@@ -3,7 +3,7 @@
 # Idempotent; prints what it installs, or what to install when it cannot.
 set -eu
 PKGS="gcc make pkg-config linux-libc-dev
-libinih-dev libnuma-dev liburing-dev libfdt-dev libcmocka-dev
+libinih-dev libnuma-dev liburing-dev libfdt-dev libcmocka-dev libjansson-dev
 acpica-tools pciutils numactl
 qemu-system-x86 busybox-static cpio lz4 gzip kmod
 gcc-12 libelf1 groff-base"

@@ -10,13 +10,16 @@ trap 'rm -rf "$t"' EXIT
 fail() { echo "install: FAIL: $*"; exit 1; }
 make -s --no-print-directory install PREFIX="$t/usr" >"$t/make.log" 2>&1 ||
 	{ cat "$t/make.log"; fail "make install PREFIX=$t/usr failed"; }
-for f in bin/mvmm share/man/man1/mvmm.1 share/mvmm/configs/node1.ini \
+for f in bin/mvmm bin/mvmm-ctl share/man/man1/mvmm.1 share/mvmm/configs/node1.ini \
 	share/mvmm/configs/node2.ini share/mvmm/configs/demo.ini share/doc/mvmm/README.md \
 	share/doc/mvmm/config.md; do
 	[ -s "$t/usr/$f" ] || fail "missing $f under PREFIX"
 done
 [ -x "$t/usr/bin/mvmm" ] || fail "bin/mvmm is not executable"
 "$t/usr/bin/mvmm" --version | grep -q '^mvmm [0-9]' || fail "installed mvmm --version"
+[ -x "$t/usr/bin/mvmm-ctl" ] || fail "bin/mvmm-ctl missing"
+rc=0; "$t/usr/bin/mvmm-ctl" 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "installed mvmm-ctl without arguments: expected usage status 2, got $rc"
 for c in configs/*.ini; do
 	cmp -s "$c" "$t/usr/share/mvmm/configs/${c##*/}" || fail "installed ${c##*/} differs"
 done

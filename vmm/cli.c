@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <regex.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/cli.h"
@@ -18,7 +19,7 @@ void cli__usage(FILE *f)
 		"usage: mvmm [--config FILE] [--kernel PATH] [--initrd PATH] [--append CMDLINE]\n"
 		"            [--set SECTION.KEY=VALUE]... [--check] [--report-json FILE] [--prefault]\n"
 		"            [--expect REGEX]... [--fail-on REGEX]... [--fail-on-kernel]\n"
-		"            [--timeout DURATION] [--console-log FILE]\n"
+		"            [--timeout DURATION] [--console-log FILE] [--api-socket PATH]\n"
 		"\n"
 		"Boot a Linux guest described by an INI file (or by defaults and --set) on KVM.\n"
 		"\n"
@@ -42,11 +43,14 @@ void cli__usage(FILE *f)
 		"  -t, --timeout DUR    stop at the deadline (90, 90s, 1500ms, 5m, 1h), exit 8,\n"
 		"                       after printing each vCPU's state\n"
 		"      --console-log FILE  append the raw console output to FILE too\n"
+		"      --api-socket PATH  serve the control socket (JSON requests, QMP framing:\n"
+		"                       query-status, query-placement, set-affinity,\n"
+		"                       migrate-memory, pause, resume, quit, ...)\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        print the version\n"
 		"\n"
 		"INI sections (docs/config.md, mvmm(1)): [machine] cpus memory kernel initrd\n"
-		"cmdline hugepages mem_path shared prefault thp emulator_cpus ...; [numa.N]\n"
+		"cmdline hugepages mem_path shared prefault thp emulator_cpus api_socket;\n[numa.N] "
 		"cpus memory host_node policy host_cpus; [distance] I-J; [hmat] enabled\n"
 		"latency.I-T bandwidth.I-T; [vcpu.N] host_cpus; [pcie.NAME] bus numa\n"
 		"host_device; [device.NAME] type bus chassis uuid vfs memory_size vf_memory_size.\n"
@@ -124,7 +128,8 @@ static int add(const char **arr, unsigned *n, unsigned max, const char *opt, con
 
 int cli__parse(struct cli *c, int argc, char **argv, FILE *out, char *err, size_t errlen)
 {
-	enum { O_CHECK = 256, O_REPORT, O_PREFAULT, O_FAIL_ON, O_FAIL_KERNEL, O_CONSOLE_LOG };
+	enum { O_CHECK = 256, O_REPORT, O_PREFAULT, O_FAIL_ON, O_FAIL_KERNEL, O_CONSOLE_LOG,
+	       O_API };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "kernel", required_argument, NULL, 'k' },
@@ -139,6 +144,7 @@ int cli__parse(struct cli *c, int argc, char **argv, FILE *out, char *err, size_
 		{ "fail-on-kernel", no_argument, NULL, O_FAIL_KERNEL },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "console-log", required_argument, NULL, O_CONSOLE_LOG },
+		{ "api-socket", required_argument, NULL, O_API },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -187,6 +193,11 @@ int cli__parse(struct cli *c, int argc, char **argv, FILE *out, char *err, size_
 			if (!*optarg)
 				r = usage_err(err, errlen, "--console-log: expected a file name, got '%s'%s", "", "");
 			break;
+		case O_API:
+			c->api_socket = optarg;
+			if (!*optarg)
+				r = usage_err(err, errlen, "--api-socket: expected a socket path, got '%s'%s", "", "");
+			break;
 		case 'h': cli__usage(out); return 1;
 		case 'V': fprintf(out, "mvmm %s\n", MVMM_VERSION); return 1;
 		case ':':
@@ -232,7 +243,15 @@ int cli__config(const struct cli *c, struct vm_config *cfg, char *err, size_t er
 		cfg->prefault = true;
 		cfg->line.prefault = CONFIG_LINE_CLI;
 	}
-	if (r >= 0 && c->report_json && !(cfg->report_json = strdup(c->report_json))) {
+	if (r >= 0 && c->api_socket) {
+		free(cfg->api_socket);
+		cfg->line.api_socket = CONFIG_LINE_CLI;
+		if (!(cfg->api_socket = strdup(c->api_socket)))
+			r = -ENOMEM;
+	}
+	if (r >= 0 && c->report_json && !(cfg->report_json = strdup(c->report_json)))
+		r = -ENOMEM;
+	if (r == -ENOMEM) {
 		snprintf(err, errlen, "out of memory");
 		r = -ENOMEM;
 	}

@@ -20,7 +20,7 @@ struct vm_config;
 #define CLI_MAX_SETS	256
 
 struct cli {
-	const char *file, *kernel, *initrd, *append, *report_json;
+	const char *file, *kernel, *initrd, *append, *report_json, *api_socket;
 	bool check, prefault;
 	const char *set[CLI_MAX_SETS];
 	unsigned nr_set;

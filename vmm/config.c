@@ -260,6 +260,7 @@ static const struct cfg_key machine_keys[] = {
 	MKEY("prefault", cfgp_set_bool, prefault),
 	MKEY("thp", cfgp_set_bool, thp),
 	MKEY("emulator_cpus", cfgp_set_idlist, emulator_cpus, .min = 1, .max = IDSET_MAX),
+	MKEY("api_socket", cfgp_set_path, api_socket),
 };
 
 static void *machine_open(struct cfg_parser *p, const char *id)
@@ -856,6 +857,7 @@ void config__free(struct vm_config *cfg)
 	free(cfg->initrd);
 	free(cfg->cmdline);
 	free(cfg->mem_path);
+	free(cfg->api_socket);
 	free(cfg->report_json);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -33,7 +33,7 @@
 struct config_machine_lines {
 	unsigned name, cpus, sockets, cores, threads, memory;
 	unsigned kernel, initrd, cmdline;
-	unsigned hugepages, mem_path, shared, emulator_cpus, prefault, thp;
+	unsigned hugepages, mem_path, shared, emulator_cpus, prefault, thp, api_socket;
 };
 
 /* Memory policy of a guest node's RAM on the host (mbind). */
@@ -141,6 +141,7 @@ struct vm_config {
 	bool thp;		/* MADV_HUGEPAGE on anonymous RAM (default yes) */
 	struct idset emulator_cpus;	/* non-vCPU threads; empty: not pinned */
 	char *report_json;	/* --report-json: placement report file, or NULL */
+	char *api_socket;	/* control socket path (control.h), or NULL */
 	struct config_numa *numa;	/* NULL without [numa.N]/[distance]/[hmat]/[vcpu.N] */
 	struct config_pcie *pcie;	/* [pcie.NAME] in file order; NULL: none */
 	unsigned nr_pcie;

@@ -28,6 +28,7 @@
 #include "vmm/console.h"
 #include "vmm/layout.h"
 #include "vmm/machine.h"
+#include "vmm/machine_priv.h"
 #include "vmm/pci_host.h"
 #include "vmm/power.h"
 #include "vmm/serial.h"
@@ -37,23 +38,6 @@
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
-struct machine {
-	struct vm vm;
-	const struct machine_opts *opts;
-	struct timeline timeline;
-	struct console console;		/* the guest's console output, watched */
-	bool console_ready;
-	struct serial serial;
-	struct power power;
-	sigset_t waitset;
-	struct topology topo;		/* the guest topology seam: read-only once planned */
-	struct numa_host host;
-	struct acpi_numa acpi_numa;
-	bool report;			/* placement report at start and exit */
-	struct pci_host pci;		/* the main host bridge always exists */
-	struct mock_accel *devs;	/* cfg->devices, in order */
-	unsigned nr_devs;
-};
 
 static void kick_handler(int sig)
 {
@@ -335,28 +319,41 @@ static void machine_report(struct machine *m, const char *when)
 	const char *json = m->vm.cfg->report_json;
 	struct numa_report r;
 	char *extra = NULL;
-	unsigned i;
 	int ret;
 
-	ret = numa_report__collect(&r, &m->topo, &m->vm.mem, when);
+	pthread_mutex_lock(&m->plan_lock);
+	ret = machine__collect_report(m, &r, when);
 	if (ret < 0) {
+		pthread_mutex_unlock(&m->plan_lock);
 		pr_warn("placement report (%s): %s", when, strerror(-ret));
 		return;
 	}
+	numa_report__print(&r, &m->plan, stderr);
+	if (json) {
+		r.extra_json = machine_json_extra(m, !strcmp(when, "exit"), &extra);
+		if ((ret = numa_report__write_json(&r, &m->plan, json)) < 0)
+			pr_warn("placement report: cannot write '%s': %s", json, strerror(-ret));
+		free(extra);
+	}
+	pthread_mutex_unlock(&m->plan_lock);
+	numa_report__free(&r);
+}
+
+int machine__collect_report(struct machine *m, struct numa_report *r, const char *when)
+{
+	unsigned i;
+	int ret;
+
+	ret = numa_report__collect(r, &m->plan, &m->vm.mem, when);
+	if (ret < 0)
+		return ret;
 	/* Device DMA workers run on their device's host node, not with the
 	 * emulator threads. */
 	for (i = 0; i < m->nr_devs; i++)
 		if (mock_accel__worker_tid(&m->devs[i]) && !idset__empty(&m->devs[i].worker_cpus))
-			numa_report__plan_thread(&r, mock_accel__worker_tid(&m->devs[i]),
+			numa_report__plan_thread(r, mock_accel__worker_tid(&m->devs[i]),
 						 &m->devs[i].worker_cpus);
-	numa_report__print(&r, &m->topo, stderr);
-	if (json) {
-		r.extra_json = machine_json_extra(m, !strcmp(when, "exit"), &extra);
-		if ((ret = numa_report__write_json(&r, &m->topo, json)) < 0)
-			pr_warn("placement report: cannot write '%s': %s", json, strerror(-ret));
-		free(extra);
-	}
-	numa_report__free(&r);
+	return 0;
 }
 
 /* Wait for a stop request or a control signal; returns the exit status. */
@@ -423,6 +420,7 @@ static void machine_stop_vcpus(struct machine *m)
 	unsigned i;
 
 	atomic_store(&vm->stopping, true);
+	vm__wake_paused(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu__kick(&vm->vcpus[i]);
 	if (atomic_load(&vm->exit_status) == VM_EXIT_TIMEOUT)
@@ -532,6 +530,9 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 		pr_err("%s", err);
 		goto out_free;
 	}
+	m->plan = m->topo;
+	pthread_mutex_init(&m->plan_lock, NULL);
+	machine__vmstat(m->vmstat0);
 	/* Before any other thread exists: they all inherit it (vCPU threads
 	 * are created with their own set). */
 	ret = numa_pin__self(&m->topo.emulator_cpus);
@@ -546,6 +547,15 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 	ret = machine_console(m);	/* --console-log opens before the VM exists */
 	if (ret < 0)
 		goto out_free;
+	if (cfg->api_socket) {		/* so does the control socket */
+		ret = control__init(&m->control, cfg->api_socket, machine_commands,
+				    machine_nr_commands, m, err, sizeof(err));
+		if (ret < 0) {
+			pr_err("%s", err);
+			goto out_free;
+		}
+		m->control_ready = true;
+	}
 	ret = vm__create(&m->vm, cfg, &m->topo);
 	if (ret < 0)
 		goto out_free;
@@ -583,7 +593,19 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 	}
 	if (m->report && !ret)
 		machine_report(m, "start");
+	/* Served from here on, by its own thread (on emulator_cpus, inherited). */
+	if (!ret && m->control_ready && (ret = control__start(&m->control)) < 0) {
+		pr_err("cannot start the control socket: %s", strerror(-ret));
+		vm__request_stop(&m->vm, VM_EXIT_ERROR, NULL);
+	}
 	machine_wait(m);
+	/* A request waiting for paused vCPUs gives up once stopping is set;
+	 * after this no request runs any more. */
+	vm__wake_paused(&m->vm);
+	if (m->control_ready) {
+		control__destroy(&m->control);
+		m->control_ready = false;
+	}
 	status = machine_expect_status(m, atomic_load(&m->vm.exit_status));
 	atomic_store(&m->vm.exit_status, status);
 	machine_stop_vcpus(m);
@@ -593,6 +615,8 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 out:
 	machine_destroy(m);
 out_free:
+	if (m->control_ready)
+		control__destroy(&m->control);
 	if (m->console_ready)
 		console__destroy(&m->console);
 	timeline__free(&m->timeline);

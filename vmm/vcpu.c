@@ -322,6 +322,10 @@ static void *vcpu_thread(void *arg)
 	if (v->index == 0 && vm->timeline)
 		timeline__guest_started(vm->timeline);
 	while (!atomic_load(&vm->stopping)) {
+		if (atomic_load(&vm->pause_req)) {
+			vm__pause_point(vm);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				/* A kick: the loop condition decides. */

@@ -12,6 +12,7 @@
 #include "vmm/layout.h"
 #include "vmm/topology.h"
 #include "vmm/util.h"
+#include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
 #define KVM_CPUID_MAX_ENTRIES 256
@@ -131,6 +132,8 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, const struct topology
 	vm->topo = topo->cpu;
 	vm->main_thread = pthread_self();
 	pthread_mutex_init(&vm->slot_lock, NULL);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 	atomic_init(&vm->stopping, false);
 	atomic_init(&vm->exit_status, -1);
 	gmem__init(&vm->mem);
@@ -218,6 +221,75 @@ void vm__destroy(struct vm *vm)
 	vm->supported_cpuid = NULL;
 	bus__destroy(&vm->mmio);
 	bus__destroy(&vm->pio);
+}
+
+static unsigned started_vcpus(const struct vm *vm)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
+		n += vm->vcpus[i].started;
+	return n;
+}
+
+void vm__pause_point(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->nr_paused++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	while (atomic_load(&vm->pause_req) && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	vm->nr_paused--;
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+int vm__pause(struct vm *vm)
+{
+	unsigned i, n = started_vcpus(vm);
+	int ret = 0;
+
+	if (vm->paused)
+		return -EALREADY;
+	atomic_store(&vm->pause_req, true);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu__kick(&vm->vcpus[i]);
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->nr_paused < n && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	pthread_mutex_unlock(&vm->pause_lock);
+	if (atomic_load(&vm->stopping))
+		return -ESHUTDOWN;
+	/* Every vCPU is out of KVM_RUN: the guest clock stops here. */
+	memset(&vm->paused_clock, 0, sizeof(vm->paused_clock));
+	if (ioctl(vm->vm_fd, KVM_GET_CLOCK, &vm->paused_clock) < 0)
+		ret = -errno;
+	vm->paused = true;
+	return ret;
+}
+
+int vm__resume(struct vm *vm)
+{
+	struct kvm_clock_data c = { .clock = vm->paused_clock.clock };
+	int ret = 0;
+
+	if (!vm->paused)
+		return -EALREADY;
+	if (vm->paused_clock.clock && ioctl(vm->vm_fd, KVM_SET_CLOCK, &c) < 0)
+		ret = -errno;
+	vm->paused = false;
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pause_req, false);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+	return ret;
+}
+
+void vm__wake_paused(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 void vm__request_stop(struct vm *vm, int status, const char *reason)

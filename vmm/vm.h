@@ -68,6 +68,14 @@ struct vm {
 	atomic_bool stopping;
 	atomic_int exit_status;		/* -1 while running */
 	char stop_reason[256];
+	/* Pause protocol (vm__pause): vCPU threads wait on pause_cond while
+	 * pause_req is set; nr_paused counts those waiting. */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	atomic_bool pause_req;
+	unsigned nr_paused;
+	bool paused;			/* vm__pause returned, vm__resume not yet */
+	struct kvm_clock_data paused_clock;
 };
 
 /* Open /dev/kvm, check every capability mvmm relies on (error names the
@@ -80,6 +88,17 @@ void vm__destroy(struct vm *vm);
 /* Ask the VM to stop with @status; the first request wins. Safe from any
  * thread. @reason (may be NULL) is printed once by main for non-zero statuses. */
 void vm__request_stop(struct vm *vm, int status, const char *reason);
+
+/* Stop every running vCPU out of KVM_RUN and keep it there; the guest's
+ * kvmclock is saved so that resuming hides the pause from the guest (as
+ * QEMU's stop/cont). vm__resume lets them run again. Called from one
+ * control thread; 0 or -errno (-EALREADY: already paused / running). */
+int vm__pause(struct vm *vm);
+int vm__resume(struct vm *vm);
+/* Wake paused vCPUs for a stop (they then leave their loops). */
+void vm__wake_paused(struct vm *vm);
+/* Called by a vCPU thread that saw pause_req: wait until resumed/stopped. */
+void vm__pause_point(struct vm *vm);
 
 /* Map [@hva, @hva + @size) at guest-physical @gpa as a device memory slot
  * (a device-memory BAR: guest accesses do not exit). Safe while vCPUs run.

@@ -121,7 +121,8 @@ build_host() {
 	local g
 	for g in guest-kmod/mock-accel.ko:lib/mock-accel.ko \
 		build/tools/mock-accel-tool:bin/mock-accel-tool \
-		tests/guest/scenarios/accel-inguest.sh:bin/accel-inguest.sh; do
+		tests/guest/scenarios/accel-inguest.sh:bin/accel-inguest.sh \
+		tests/guest/scenarios/control-inguest.sh:bin/control-inguest.sh; do
 		if [ -f "$REPO_ROOT/${g%%:*}" ]; then gargs+=(--add "$REPO_ROOT/$g"); fi
 	done
 	"$REPO_ROOT/tests/guest/build-initramfs.sh" -o "$TH_BUILD/$run.guest.cpio" \

@@ -1,0 +1,134 @@
+/* Moving memory between host nodes (see migrate.h). */
+#include <errno.h>
+#include <numaif.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numa/migrate.h"
+#include "vmm/timeline.h"
+
+#define CHUNK	4096	/* pages per move_pages call: bounded stacks, steady progress */
+#define RETRIES	4	/* passes over pages that were busy */
+
+static void add_reason(struct numa_migrate_result *res, int err)
+{
+	unsigned i;
+
+	for (i = 0; i < res->nr_reasons && res->reason[i].err != err; i++)
+		;
+	if (i == res->nr_reasons) {
+		if (i == NUMA_MIGRATE_MAX_REASONS)
+			i--;	/* the last slot collects the rarest */
+		else
+			res->nr_reasons++;
+		res->reason[i].err = err;
+	}
+	res->reason[i].pages++;
+}
+
+static int nth_node(const struct idset *nodes, uint64_t n)
+{
+	unsigned count = idset__count(nodes);
+	int id = idset__next(nodes, 0);
+
+	for (n %= count; n; n--)
+		id = idset__next(nodes, id + 1);
+	return id;
+}
+
+int numa_migrate__range(void *addr, uint64_t len, uint64_t page_size, const struct idset *nodes,
+			int mode, struct numa_migrate_result *res)
+{
+	uint64_t t0 = timeline__now(), base = res->pages, n = len / page_size, i, j, k;
+	void *pages[CHUNK], *move[CHUNK];
+	int status[CHUNK], want[CHUNK], mst[CHUNK];
+	unsigned count = idset__count(nodes), pass;
+	uint64_t left;
+	long r;
+
+	if (!count || !page_size || len % page_size || (uintptr_t)addr % page_size)
+		return -EINVAL;
+	if (mbind(addr, len, mode, (const unsigned long *)nodes->w, IDSET_MAX + 1, 0) < 0)
+		return -errno;
+	for (i = 0; i < n; i += CHUNK) {
+		uint64_t c = n - i < CHUNK ? n - i : CHUNK;
+
+		for (j = 0; j < c; j++)
+			pages[j] = (char *)addr + (i + j) * page_size;
+		if (move_pages(0, c, pages, NULL, status, 0) < 0)
+			return -errno;
+		for (j = k = 0; j < c; j++) {
+			int target;
+
+			if (status[j] < 0)	/* -ENOENT: never touched; -EFAULT: zero page */
+				continue;
+			res->present++;
+			if (mode == MPOL_INTERLEAVE)
+				target = nth_node(nodes, base + i + j);
+			else if (mode == MPOL_PREFERRED || !idset__has(nodes, status[j]))
+				target = mode == MPOL_PREFERRED ? idset__next(nodes, 0) :
+					 nth_node(nodes, res->moved + res->failed + k);
+			else
+				target = status[j];
+			if (target == status[j]) {
+				res->already++;
+				continue;
+			}
+			move[k] = pages[j];
+			want[k++] = target;
+		}
+		/* A page the guest (or KVM) holds at that instant is -EBUSY or
+		 * -EAGAIN; it is usually free again a moment later. */
+		for (pass = 0; k && pass < RETRIES; pass++) {
+			r = move_pages(0, k, move, want, mst, MPOL_MF_MOVE);
+			if (r < 0 && errno != ENOENT)
+				return -errno;
+			for (j = left = 0; j < k; j++) {
+				if (mst[j] == want[j]) {
+					res->moved++;
+				} else if ((mst[j] == -EBUSY || mst[j] == -EAGAIN) &&
+					   pass + 1 < RETRIES) {
+					move[left] = move[j];
+					want[left++] = want[j];
+				} else {
+					res->failed++;
+					add_reason(res, mst[j] < 0 ? -mst[j] : EAGAIN);
+				}
+			}
+			res->retried += left;
+			k = left;
+			if (k)
+				sched_yield();
+		}
+	}
+	res->pages += n;
+	res->ns += timeline__now() - t0;
+	return 0;
+}
+
+int64_t numa_migrate__count(void *addr, uint64_t len, uint64_t page_size, uint64_t *on,
+			    unsigned nr_on)
+{
+	uint64_t n = len / page_size, i, j;
+	void *pages[CHUNK];
+	int status[CHUNK];
+	int64_t present = 0;
+
+	for (i = 0; i < n; i += CHUNK) {
+		uint64_t c = n - i < CHUNK ? n - i : CHUNK;
+
+		for (j = 0; j < c; j++)
+			pages[j] = (char *)addr + (i + j) * page_size;
+		if (move_pages(0, c, pages, NULL, status, 0) < 0)
+			return -errno;
+		for (j = 0; j < c; j++) {
+			if (status[j] < 0)
+				continue;
+			present++;
+			if ((unsigned)status[j] < nr_on)
+				on[status[j]]++;
+		}
+	}
+	return present;
+}
