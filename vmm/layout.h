@@ -56,6 +56,7 @@
 /* Legacy I/O ports (PIO bus). */
 #define LAYOUT_PORT_COM1	0x3f8
 #define LAYOUT_IRQ_COM1		4
+#define LAYOUT_GSI_GED		9	/* the power button's GED interrupt (edge) */
 #define LAYOUT_PORT_I8042	0x60		/* 0x60..0x64: reset via 0xfe to 0x64 */
 #define LAYOUT_PORT_PVPANIC	0x505
 #define LAYOUT_PORT_PCI_CONF_ADDR 0xcf8	/* PCI CONFIG_ADDRESS (dword) */

@@ -601,6 +601,24 @@ static int cmd_quit(void *opaque, json_t *args, json_t **ret, char *err, size_t 
 	return 0;
 }
 
+/* The guest's ACPI power button; the guest decides what to do (a systemd
+ * guest powers off; mvmm then exits 0 as for any poweroff). */
+static int cmd_powerdown(void *opaque, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+	static const char *const keys[] = { NULL };
+	struct machine *m = opaque;
+	int r;
+
+	(void)ret;
+	if (check_keys(args, keys, err, errlen) < 0)
+		return -EINVAL;
+	r = power__button(&m->power);
+	if (r < 0)
+		return fail(err, errlen, r, "cannot press the power button: %s", strerror(-r));
+	timeline__add(&m->timeline, "powerdown", NULL, 0);
+	return 0;
+}
+
 const struct control_command machine_commands[] = {
 	{ "query-status", cmd_query_status },
 	{ "query-placement", cmd_query_placement },
@@ -610,6 +628,7 @@ const struct control_command machine_commands[] = {
 	{ "migrate-memory", cmd_migrate_memory },
 	{ "pause", cmd_pause },
 	{ "resume", cmd_resume },
+	{ "powerdown", cmd_powerdown },
 	{ "quit", cmd_quit },
 };
 const unsigned machine_nr_commands = ARRAY_SIZE(machine_commands);

@@ -127,6 +127,38 @@ int power__dsdt(struct aml *a, void *opaque)
 	aml__end(a);
 	aml__name_int(a, "_STA", 0xf);
 	aml__end(a);
+	/* Method (_EVT, 1) { If (Arg0 == GSI) { Notify (PWRB, 0x80) } } */
+	aml__device_begin(a, "GED0");
+	aml__name(a, "_HID");
+	aml__string(a, "ACPI0013");
+	aml__name_int(a, "_UID", 0);
+	aml__name(a, "_CRS");
+	aml__resource_begin(a);
+	aml__interrupt(a, AML_IRQ_EDGE | AML_IRQ_ACTIVE_HIGH, LAYOUT_GSI_GED);
+	aml__end(a);
+	aml__method_begin(a, "_EVT", 1, true);
+	aml__if_begin(a);
+	aml__lequal(a);
+	aml__arg(a, 0);
+	aml__int(a, LAYOUT_GSI_GED);
+	aml__notify(a);
+	aml__path(a, "\\_SB.PWRB");
+	aml__int(a, 0x80);
+	aml__end(a);
+	aml__end(a);
+	aml__end(a);
+	aml__device_begin(a, "PWRB");
+	aml__name(a, "_HID");
+	aml__eisaid(a, "PNP0C0C");
+	aml__name_int(a, "_UID", 0);
+	aml__end(a);
 	aml__end(a);
 	return aml__error(a);
+}
+
+int power__button(struct power *p)
+{
+	int ret = vm__irq_line(p->vm, LAYOUT_GSI_GED, 1);
+
+	return ret ? ret : vm__irq_line(p->vm, LAYOUT_GSI_GED, 0);
 }

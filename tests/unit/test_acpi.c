@@ -19,6 +19,8 @@
 #include <cmocka.h>
 
 #include "vmm/acpi.h"
+#include "vmm/layout.h"
+#include "vmm/power.h"
 #include "vmm/aml.h"
 #include "vmm/layout.h"
 
@@ -685,10 +687,12 @@ static void assert_contains(const char *text, const char *what)
 static struct tables *full_tables(unsigned nr_cpus, uint8_t *srat, size_t srat_len)
 {
 	static unsigned buses[] = { 0, 0x10 };
+	static struct power pw;		/* its DSDT part needs no VM */
 	static const struct acpi_dsdt_part parts[] = {
 		{ part_host_bridge, &buses[0] },
 		{ part_host_bridge, &buses[1] },
 		{ part_ecam, NULL },
+		{ power__dsdt, &pw },
 	};
 	static struct acpi_blob blob;
 	struct tables *t = tables_new(nr_cpus);
@@ -696,7 +700,7 @@ static struct tables *full_tables(unsigned nr_cpus, uint8_t *srat, size_t srat_l
 	make_extra(srat, "SRAT", srat_len, 3);
 	blob = (struct acpi_blob){ srat, srat_len };
 	t->c.dsdt_parts = parts;
-	t->c.nr_dsdt_parts = 3;
+	t->c.nr_dsdt_parts = 4;
 	t->c.extra = &blob;
 	t->c.nr_extra = 1;
 	build(t);
@@ -733,6 +737,8 @@ static void test_iasl_disassembles(void **state)
 		assert_contains(dsl, "Name (_S5, Package (0x04)");
 		assert_contains(dsl, "Device (PC10)");
 		assert_contains(dsl, "Device (MCFG)");
+		assert_contains(dsl, "Name (_HID, \"ACPI0013\"");
+		assert_contains(dsl, "Name (_HID, EisaId (\"PNP0C0C\")");
 		free(dsl);
 		/* and what it disassembled to compiles again */
 		free(run("iasl -p again dsdt.dsl"));
@@ -759,6 +765,37 @@ static void test_acpiexec_s5(void **state)
 	/* Linux: SLEEP_CONTROL = (SLP_TYPa << 2 & 0x1c) | SLP_EN */
 	assert_int_equal(((ACPI_SLP_TYP_S5 << 2) & 0x1c) | 0x20, ACPI_SLEEP_CTL_S5);
 	assert_int_equal(ACPI_SLEEP_CTL_S5, 0x34);
+	free(out);
+	free(t);
+}
+
+/* Pressing the power button: the GED's _EVT for its GSI notifies the
+ * PNP0C0C button with 0x80, any other GSI notifies nothing. */
+static void test_acpiexec_power_button(void **state)
+{
+	uint8_t srat[48];
+	struct tables *t = full_tables(4, srat, sizeof(srat));
+	char path[128], cmd[160], *out;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/dsdt.aml", tmpdir);
+	write_file(path, find(t, "DSDT"), rd(find(t, "DSDT") + 4, 4));
+	snprintf(cmd, sizeof(cmd), "acpiexec -b 'execute \\_SB.GED0._EVT %u' dsdt.aml",
+		 LAYOUT_GSI_GED);
+	out = run(cmd);
+	if (!strstr(out, "Notify on [PWRB]") || !strstr(out, "Value 0x80")) {
+		FILE *f = fopen("/tmp/mvmm-acpiexec.out", "w");
+
+		if (f) {
+			fputs(out, f);
+			fclose(f);
+		}
+		fail_msg("no Notify (PWRB, 0x80): acpiexec output in /tmp/mvmm-acpiexec.out");
+	}
+	free(out);
+	out = run("acpiexec -b 'execute \\_SB.GED0._EVT 3' dsdt.aml");
+	if (strstr(out, "Notify on [PWRB]"))
+		fail_msg("a GSI other than the GED's pressed the button:\n%s", out);
 	free(out);
 	free(t);
 }
@@ -794,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_no_space),
 		cmocka_unit_test(test_header_helpers),
 		cmocka_unit_test(test_iasl_disassembles),
+		cmocka_unit_test(test_acpiexec_power_button),
 		cmocka_unit_test(test_acpiexec_s5),
 	};
 

@@ -7,7 +7,9 @@
 # ends up on host node 1, no check goes bad); the device's memory migrates
 # the same way; pause stops the guest (no console output while paused) and
 # resume lets it go on; 24 concurrent clients with garbage and good requests
-# leave the guest and the socket working; quit ends mvmm with status 0.
+# leave the guest and the socket working; powerdown presses the ACPI power
+# button (the guest powers off, exit 0); quit stops a guest that does not
+# cooperate (exit 0).
 # host-nodes: 2
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/numa-lib.sh"
@@ -114,9 +116,21 @@ wait_checks $((n2 + 1)) 60 || fail "$name: the guest stopped after the client st
 ctl query-status | grep -q '"status":"running"' || fail "$name: socket unusable after the storm"
 note "ok: $name: 24 concurrent clients answered, guest unaffected"
 
-ctl quit >/dev/null || fail "$name: quit failed"
-vmm_finish "$name" 20
+# The power button: the guest's init powers off, mvmm exits 0.
+ctl powerdown >/dev/null || fail "$name: powerdown failed"
+vmm_finish "$name" 60
 expect_rc "$name" 0
+expect_line "$name" '^@@POWERBUTTON' "the guest saw the power button"
 [ ! -e "$sock" ] || fail "$name: the socket was not removed at exit"
 tr -d '\r' <"$OUT/$name.out" | grep '^@@CHECK bad' && fail "$name: guest data changed"
-note "ok: $name: quit -> exit 0, socket removed, $(checks) good checks in all"
+note "ok: $name: powerdown -> guest poweroff -> exit 0, socket removed, $(checks) good checks in all"
+
+# quit: no guest cooperation; mvmm stops it and exits 0.
+vmm_start quit --config "$CONFIGS/boot-1cpu.ini" --kernel "$VMLINUZ" --initrd "$INITRD" \
+	--api-socket "$sock" --append "$BASE_CMDLINE mvmm.test=hang"
+wait_line "$OUT/quit.out" '^@@DONE action=hang' "$BOOT_TIMEOUT" || { vmm_finish quit 5; fail "quit: guest did not reach its hang"; }
+ctl quit >"$OUT/quit.json" || fail "quit: $(cat "$OUT/quit.json")"
+vmm_finish quit 20
+expect_rc quit 0
+grep -q "placement report (exit)" "$OUT/quit.err" || note "quit: no exit report (nothing placed)"
+note "ok: quit -> exit 0"
