@@ -8,6 +8,8 @@
 #   make stress   boot reliability: N inner boots per VMM (STRESS_ARGS, see
 #                 tests/testhost/stress.sh --help)
 #   make deps     install missing Debian packages (idempotent)
+#   make experiment  the pinning experiment kit: placement matrix through the
+#                 control socket, results in build/experiment/
 #   make install  mvmm, its man page, configs and docs under PREFIX
 #                 (default /usr/local; DESTDIR for staging)
 
@@ -35,7 +37,7 @@ MAN1DIR := $(DESTDIR)$(PREFIX)/share/man/man1
 DATADIR := $(DESTDIR)$(PREFIX)/share/mvmm
 DOCDIR  := $(DESTDIR)$(PREFIX)/share/doc/mvmm
 
-.PHONY: all deps check unit kmod guest-test demo bench stress install clean
+.PHONY: all deps check unit kmod guest-test demo bench stress experiment install clean
 all: mvmm
 
 mvmm: $(OBJS)
@@ -65,6 +67,7 @@ unit: $(UNIT) mvmm
 	@scripts/run-unit.sh $(UNIT)
 	@tests/testhost/test-rerun-policy.sh
 	@scripts/test-install.sh
+	@scripts/test-experiment-plot.sh
 
 # The guest driver, built against the guest kernel's own headers (cached).
 kmod:
@@ -85,6 +88,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@tests/bench/run-bench.sh
+
+experiment: deps
+	@$(MAKE) --no-print-directory all $(TOOLS) kmod
+	@scripts/run-experiment.sh
 
 stress: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -208,6 +209,18 @@ unsigned serial__receive(struct serial *s, const uint8_t *buf, unsigned len)
 	return n;
 }
 
+/* Keys from a terminal, or lines from a pipe or socket (a script driving
+ * the guest's console, as QEMU's -serial stdio allows); never a regular
+ * file or /dev/null, which would feed the guest junk or nothing. */
+static bool serial_input_usable(int fd)
+{
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return false;
+	return isatty(fd) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+}
+
 int serial__init(struct serial *s, struct vm *vm, struct console *con, int in_fd)
 {
 	int ret;
@@ -217,7 +230,7 @@ int serial__init(struct serial *s, struct vm *vm, struct console *con, int in_fd
 	s->port = LAYOUT_PORT_COM1;
 	s->gsi = LAYOUT_IRQ_COM1;
 	s->con = con;
-	s->in_fd = (in_fd >= 0 && isatty(in_fd)) ? in_fd : -1;
+	s->in_fd = serial_input_usable(in_fd) ? in_fd : -1;
 	s->stop_pipe[0] = s->stop_pipe[1] = -1;
 	s->mcr = MCR_OUT2;
 	pthread_mutex_init(&s->lock, NULL);

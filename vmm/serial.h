@@ -26,7 +26,7 @@ struct serial {
 	bool irq_level;			/* current line level */
 	uint8_t rx[SERIAL_FIFO_LEN];
 	unsigned rx_head, rx_len;
-	/* Terminal input (only when in_fd is a tty). */
+	/* Console input (a tty, pipe or socket; raw mode for a tty). */
 	pthread_t in_thread;
 	bool in_started;
 	int stop_pipe[2];
@@ -35,7 +35,8 @@ struct serial {
 	struct termios saved_tio;
 };
 
-/* Register COM1 on the PIO bus. @in_fd is used only when it is a terminal. */
+/* Register COM1 on the PIO bus. @in_fd is read when it is a terminal (in
+ * raw mode), a pipe or a socket; otherwise the guest gets no input. */
 int serial__init(struct serial *s, struct vm *vm, struct console *con, int in_fd);
 /* Start reading terminal input (after vCPUs exist). */
 int serial__start(struct serial *s);

@@ -110,6 +110,7 @@ build_host() {
 		th_die "$mvmm_bin missing: build it first (make mvmm) or pass --mvmm/--vmm qemu"
 	fi
 	install -m 755 "$TH_LIB_DIR/qemu-as-mvmm" "$root/testhost/bin/"
+	install -m 755 "$REPO_ROOT/scripts/experiment.sh" "$root/testhost/bin/"
 	local t
 	for t in "$REPO_ROOT"/build/tools/*; do
 		[ -f "$t" ] && [ -x "$t" ] && th_add_bin "$root" "$t" "/testhost/bin/$(basename "$t")"
@@ -122,7 +123,9 @@ build_host() {
 	for g in guest-kmod/mock-accel.ko:lib/mock-accel.ko \
 		build/tools/mock-accel-tool:bin/mock-accel-tool \
 		tests/guest/scenarios/accel-inguest.sh:bin/accel-inguest.sh \
-		tests/guest/scenarios/control-inguest.sh:bin/control-inguest.sh; do
+		tests/guest/scenarios/control-inguest.sh:bin/control-inguest.sh \
+		tests/guest/scenarios/experiment-inguest.sh:bin/experiment-inguest.sh \
+		build/tools/numa-bench:bin/numa-bench; do
 		if [ -f "$REPO_ROOT/${g%%:*}" ]; then gargs+=(--add "$REPO_ROOT/$g"); fi
 	done
 	"$REPO_ROOT/tests/guest/build-initramfs.sh" -o "$TH_BUILD/$run.guest.cpio" \
