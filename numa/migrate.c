@@ -27,6 +27,18 @@ static void add_reason(struct numa_migrate_result *res, int err)
 	res->reason[i].pages++;
 }
 
+/* Where pages @first..@first+@c-1 of the range are: @status gets each
+ * page's node, or -ENOENT (never touched) / -EFAULT (zero page). */
+static int query(void *addr, uint64_t first, uint64_t c, uint64_t page_size, void **pages,
+		 int *status)
+{
+	uint64_t j;
+
+	for (j = 0; j < c; j++)
+		pages[j] = (char *)addr + (first + j) * page_size;
+	return move_pages(0, c, pages, NULL, status, 0) < 0 ? -errno : 0;
+}
+
 static int nth_node(const struct idset *nodes, uint64_t n)
 {
 	unsigned count = idset__count(nodes);
@@ -53,11 +65,10 @@ int numa_migrate__range(void *addr, uint64_t len, uint64_t page_size, const stru
 		return -errno;
 	for (i = 0; i < n; i += CHUNK) {
 		uint64_t c = n - i < CHUNK ? n - i : CHUNK;
+		int ret = query(addr, i, c, page_size, pages, status);
 
-		for (j = 0; j < c; j++)
-			pages[j] = (char *)addr + (i + j) * page_size;
-		if (move_pages(0, c, pages, NULL, status, 0) < 0)
-			return -errno;
+		if (ret < 0)
+			return ret;
 		for (j = k = 0; j < c; j++) {
 			int target;
 
@@ -117,11 +128,10 @@ int64_t numa_migrate__count(void *addr, uint64_t len, uint64_t page_size, uint64
 
 	for (i = 0; i < n; i += CHUNK) {
 		uint64_t c = n - i < CHUNK ? n - i : CHUNK;
+		int ret = query(addr, i, c, page_size, pages, status);
 
-		for (j = 0; j < c; j++)
-			pages[j] = (char *)addr + (i + j) * page_size;
-		if (move_pages(0, c, pages, NULL, status, 0) < 0)
-			return -errno;
+		if (ret < 0)
+			return ret;
 		for (j = 0; j < c; j++) {
 			if (status[j] < 0)
 				continue;

@@ -552,72 +552,62 @@ nomem:
 
 /* ------------------------------------------------------- run control */
 
-static int cmd_pause(void *opaque, json_t *args, json_t **ret, char *err, size_t errlen)
+/* Requests without arguments that act on the running machine. */
+enum run_action { RUN_PAUSE, RUN_RESUME, RUN_POWERDOWN, RUN_QUIT };
+
+static int run_control(void *opaque, json_t *args, char *err, size_t errlen,
+		       enum run_action what)
 {
 	static const char *const keys[] = { NULL };
+	static const char *const event[] = {
+		[RUN_PAUSE] = "pause", [RUN_RESUME] = "resume", [RUN_POWERDOWN] = "powerdown",
+		[RUN_QUIT] = "quit",
+	};
 	struct machine *m = opaque;
-	int r;
+	int r = 0;
 
-	(void)ret;
 	if (check_keys(args, keys, err, errlen) < 0)
 		return -EINVAL;
-	r = vm__pause(&m->vm);
-	if (r == -EALREADY)
-		return fail(err, errlen, r, "already paused");
-	if (r < 0)
-		return fail(err, errlen, r, "cannot pause: %s", strerror(-r));
-	timeline__add(&m->timeline, "pause", NULL, 0);
+	switch (what) {
+	case RUN_PAUSE:
+		r = vm__pause(&m->vm);
+		if (r < 0)
+			return fail(err, errlen, r, r == -EALREADY ? "already paused" :
+				    "cannot pause: %s", strerror(-r));
+		break;
+	case RUN_RESUME:
+		r = vm__resume(&m->vm);
+		if (r < 0)
+			return fail(err, errlen, r, r == -EALREADY ? "not paused" :
+				    "resumed, but the guest clock was not restored: %s",
+				    strerror(-r));
+		break;
+	case RUN_POWERDOWN:
+		/* The guest's ACPI power button; the guest decides what to do (a
+		 * systemd guest powers off, and mvmm exits 0 as for any poweroff). */
+		r = power__button(&m->power);
+		if (r < 0)
+			return fail(err, errlen, r, "cannot press the power button: %s",
+				    strerror(-r));
+		break;
+	case RUN_QUIT:
+		vm__request_stop(&m->vm, VM_EXIT_POWEROFF, "quit (control socket)");
+		break;
+	}
+	timeline__add(&m->timeline, event[what], NULL, 0);
 	return 0;
 }
 
-static int cmd_resume(void *opaque, json_t *args, json_t **ret, char *err, size_t errlen)
-{
-	static const char *const keys[] = { NULL };
-	struct machine *m = opaque;
-	int r;
-
-	(void)ret;
-	if (check_keys(args, keys, err, errlen) < 0)
-		return -EINVAL;
-	r = vm__resume(&m->vm);
-	if (r == -EALREADY)
-		return fail(err, errlen, r, "not paused");
-	if (r < 0)
-		return fail(err, errlen, r, "resumed, but the guest clock was not restored: %s",
-			    strerror(-r));
-	timeline__add(&m->timeline, "resume", NULL, 0);
-	return 0;
-}
-
-static int cmd_quit(void *opaque, json_t *args, json_t **ret, char *err, size_t errlen)
-{
-	static const char *const keys[] = { NULL };
-	struct machine *m = opaque;
-
-	(void)ret;
-	if (check_keys(args, keys, err, errlen) < 0)
-		return -EINVAL;
-	vm__request_stop(&m->vm, VM_EXIT_POWEROFF, "quit (control socket)");
-	return 0;
-}
-
-/* The guest's ACPI power button; the guest decides what to do (a systemd
- * guest powers off; mvmm then exits 0 as for any poweroff). */
-static int cmd_powerdown(void *opaque, json_t *args, json_t **ret, char *err, size_t errlen)
-{
-	static const char *const keys[] = { NULL };
-	struct machine *m = opaque;
-	int r;
-
-	(void)ret;
-	if (check_keys(args, keys, err, errlen) < 0)
-		return -EINVAL;
-	r = power__button(&m->power);
-	if (r < 0)
-		return fail(err, errlen, r, "cannot press the power button: %s", strerror(-r));
-	timeline__add(&m->timeline, "powerdown", NULL, 0);
-	return 0;
-}
+#define RUN_COMMAND(fn, what)								\
+	static int fn(void *opaque, json_t *args, json_t **ret, char *err, size_t errlen)	\
+	{										\
+		(void)ret;								\
+		return run_control(opaque, args, err, errlen, what);			\
+	}
+RUN_COMMAND(cmd_pause, RUN_PAUSE)
+RUN_COMMAND(cmd_resume, RUN_RESUME)
+RUN_COMMAND(cmd_powerdown, RUN_POWERDOWN)
+RUN_COMMAND(cmd_quit, RUN_QUIT)
 
 const struct control_command machine_commands[] = {
 	{ "query-status", cmd_query_status },

@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/file_test_util.h"
+
 #include "tests/unit/fake_bzimage.h"
 
 #include "vmm/cli.h"
@@ -27,23 +29,6 @@
 
 static char tmpdir[] = "/tmp/mvmm-test-cli-XXXXXX";
 static char oldcwd[PATH_MAX];
-
-static void write_file(const char *path, const void *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static const char node_ini[] =
 	"[machine]\n"			/* 1 */
@@ -67,10 +52,10 @@ static int group_setup(void **state)
 	if (!getcwd(oldcwd, sizeof(oldcwd)) || !mkdtemp(tmpdir) || chdir(tmpdir) < 0)
 		return -1;
 	fake_bzimage(img);
-	write_file("bzImage", img, sizeof(img));
-	write_file("other", img, sizeof(img));
-	write_file("initrd", "070701 not empty\n", 17);
-	write_file("node.ini", node_ini, strlen(node_ini));
+	test_write_bytes("bzImage", img, sizeof(img));
+	test_write_bytes("other", img, sizeof(img));
+	test_write_bytes("initrd", "070701 not empty\n", 17);
+	test_write_bytes("node.ini", node_ini, strlen(node_ini));
 	return 0;
 }
 
@@ -79,7 +64,7 @@ static int group_teardown(void **state)
 	(void)state;
 	if (chdir(oldcwd) < 0)
 		return -1;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return test_rm_tree(tmpdir);
 }
 
 /* argv from a NULL-terminated list; "mvmm" in front. */

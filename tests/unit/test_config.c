@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/file_test_util.h"
+
 #include "tests/unit/fake_bzimage.h"
 
 #include "vmm/config.h"
@@ -27,18 +29,9 @@
 static char tmpdir[] = "/tmp/mvmm-test-config-XXXXXX";
 static char oldcwd[PATH_MAX];
 
-static void write_bytes(const char *path, const void *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
 static void write_file(const char *path, const char *text)
 {
-	write_bytes(path, text, strlen(text));
+	test_write_bytes(path, text, strlen(text));
 }
 
 /* The smallest file boot__probe_kernel takes for a 64-bit bzImage: setup
@@ -48,15 +41,7 @@ static void write_bzimage(const char *path)
 	static uint8_t img[FAKE_BZIMAGE_SIZE];
 
 	fake_bzimage(img);
-	write_bytes(path, img, sizeof(img));
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	test_write_bytes(path, img, sizeof(img));
 }
 
 static int group_setup(void **state)
@@ -77,7 +62,7 @@ static int group_teardown(void **state)
 	(void)state;
 	if (chdir(oldcwd) < 0)
 		return -1;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return test_rm_tree(tmpdir);
 }
 
 static int load(const char *file, const char *text, struct vm_config *cfg, char *err)
@@ -620,7 +605,7 @@ static void test_nul_byte(void **state)
 	struct vm_config cfg;
 
 	(void)state;
-	write_bytes("node.ini", text, sizeof(text) - 1);
+	test_write_bytes("node.ini", text, sizeof(text) - 1);
 	assert_int_equal(config__load(&cfg, "node.ini", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "node.ini:2: unexpected NUL byte (not a text file?)");
 }
@@ -709,7 +694,7 @@ static void test_kernel_junk(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(junk); i++)
 		junk[i] = (char)(i * 7 + 3);
-	write_bytes("junk", junk, sizeof(junk));
+	test_write_bytes("junk", junk, sizeof(junk));
 	assert_int_equal(boot__probe_kernel("junk", &kind, why, sizeof(why)), -ENOEXEC);
 	assert_true(why[0] != '\0');
 	snprintf(want, sizeof(want), "node.ini:2: [machine] kernel: 'junk': %s", why);

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/file_test_util.h"
+
 #include "tests/unit/fake_bzimage.h"
 
 #include "vmm/config.h"
@@ -26,30 +28,13 @@
 static char tmpdir[] = "/tmp/mvmm-test-config-numa-XXXXXX";
 static char oldcwd[PATH_MAX];
 
-static void write_file(const char *path, const void *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* A minimal 64-bit bzImage (see test_config.c): config__finish probes it. */
 static void write_bzimage(const char *path)
 {
 	static uint8_t img[FAKE_BZIMAGE_SIZE];
 
 	fake_bzimage(img);
-	write_file(path, img, sizeof(img));
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	test_write_bytes(path, img, sizeof(img));
 }
 
 static int group_setup(void **state)
@@ -66,12 +51,12 @@ static int group_teardown(void **state)
 	(void)state;
 	if (chdir(oldcwd) < 0)
 		return -1;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return test_rm_tree(tmpdir);
 }
 
 static int load(const char *text, struct vm_config *cfg, char *err)
 {
-	write_file("node.ini", text, strlen(text));
+	test_write_bytes("node.ini", text, strlen(text));
 	return config__load(cfg, "node.ini", err, CONFIG_ERR_LEN);
 }
 

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/file_test_util.h"
+
 #include "tests/unit/fake_bzimage.h"
 
 #include "vmm/config.h"
@@ -25,18 +27,9 @@
 static char tmpdir[] = "/tmp/mvmm-config-pci-XXXXXX";
 static char oldcwd[4096];
 
-static void write_bytes(const char *path, const void *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
 static void write_file(const char *path, const char *text)
 {
-	write_bytes(path, text, strlen(text));
+	test_write_bytes(path, text, strlen(text));
 }
 
 /* The smallest file boot__probe_kernel takes for a 64-bit bzImage. */
@@ -45,15 +38,7 @@ static void write_bzimage(const char *path)
 	static uint8_t img[FAKE_BZIMAGE_SIZE];
 
 	fake_bzimage(img);
-	write_bytes(path, img, sizeof(img));
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	test_write_bytes(path, img, sizeof(img));
 }
 
 static int group_setup(void **state)
@@ -81,7 +66,7 @@ static int group_teardown(void **state)
 	unsetenv("MVMM_SYSFS");
 	if (chdir(oldcwd) < 0)
 		return -1;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return test_rm_tree(tmpdir);
 }
 
 #define MACHINE "[machine]\nname = node1\nkernel = bzImage\ncpus = 2\nmemory = 1G\n"
