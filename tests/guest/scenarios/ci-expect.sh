@@ -46,6 +46,7 @@ expect_fact "$name" node0_distance "10 31"
 expect_fact "$name" node1_distance "31 10"
 
 # The exit report's timeline and end.
+sed -n '/^"timeline"/,$p' "$json"
 tr -d '\n' <"$json" | grep -qE '"exit": \{"status": 0, "reason": "expect", "detail": "every --expect matched"\}' ||
 	fail "$name: the report does not end with the --expect exit: $(tail -c 300 "$json")"
 for ev in vmm-start first-instruction exit; do
