@@ -49,17 +49,46 @@ static int nth_node(const struct idset *nodes, uint64_t n)
 	return id;
 }
 
-int numa_migrate__range(void *addr, uint64_t len, uint64_t page_size, const struct idset *nodes,
-			int mode, struct numa_migrate_result *res)
+/* Move @k pages; a page the guest (or KVM) holds at that instant is
+ * -EBUSY or -EAGAIN, and usually free again a moment later. */
+static int move_batch(void **move, int *want, int *mst, uint64_t k,
+		      struct numa_migrate_result *res)
 {
-	uint64_t t0 = timeline__now(), base = res->pages, n = len / page_size, i, j, k;
-	void *pages[CHUNK], *move[CHUNK];
-	int status[CHUNK], want[CHUNK], mst[CHUNK];
-	unsigned count = idset__count(nodes), pass;
-	uint64_t left;
-	long r;
+	uint64_t j, left;
+	unsigned pass;
 
-	if (!count || !page_size || len % page_size || (uintptr_t)addr % page_size)
+	for (pass = 0; k && pass < RETRIES; pass++) {
+		if (move_pages(0, k, move, want, mst, MPOL_MF_MOVE) < 0 && errno != ENOENT)
+			return -errno;
+		for (j = left = 0; j < k; j++) {
+			if (mst[j] == want[j]) {
+				res->moved++;
+			} else if ((mst[j] == -EBUSY || mst[j] == -EAGAIN) && pass + 1 < RETRIES) {
+				move[left] = move[j];
+				want[left++] = want[j];
+			} else {
+				res->failed++;
+				add_reason(res, mst[j] < 0 ? -mst[j] : EAGAIN);
+			}
+		}
+		res->retried += left;
+		k = left;
+		if (k)
+			sched_yield();
+	}
+	return 0;
+}
+
+int numa_migrate__range(void *addr, uint64_t len, uint64_t page_size, uint64_t granule,
+			const struct idset *nodes, int mode, struct numa_migrate_result *res)
+{
+	uint64_t t0 = timeline__now(), n = len / page_size, i, j, k, kt;
+	void *pages[CHUNK], *move[CHUNK], *tmove[CHUNK];
+	int status[CHUNK], want[CHUNK], twant[CHUNK], mst[CHUNK], t, r;
+	unsigned count = idset__count(nodes);
+
+	if (!count || !page_size || len % page_size || (uintptr_t)addr % page_size ||
+	    !granule || granule % page_size)
 		return -EINVAL;
 	if (mbind(addr, len, mode, (const unsigned long *)nodes->w, IDSET_MAX + 1, 0) < 0)
 		return -errno;
@@ -75,11 +104,16 @@ int numa_migrate__range(void *addr, uint64_t len, uint64_t page_size, const stru
 			if (status[j] < 0)	/* -ENOENT: never touched; -EFAULT: zero page */
 				continue;
 			res->present++;
+			/* As the kernel interleaves an anonymous mapping: by
+			 * address (vm_pgoff is vm_start's page) in granules of
+			 * what it allocates (a transparent huge page moves
+			 * whole), so that later faults agree with the move. */
 			if (mode == MPOL_INTERLEAVE)
-				target = nth_node(nodes, base + i + j);
-			else if (mode == MPOL_PREFERRED || !idset__has(nodes, status[j]))
-				target = mode == MPOL_PREFERRED ? idset__next(nodes, 0) :
-					 nth_node(nodes, res->moved + res->failed + k);
+				target = nth_node(nodes, (uintptr_t)pages[j] / granule);
+			else if (mode == MPOL_PREFERRED)
+				target = idset__next(nodes, 0);
+			else if (!idset__has(nodes, status[j]))	/* bind: spread, granule-wise */
+				target = nth_node(nodes, (uintptr_t)pages[j] / granule);
 			else
 				target = status[j];
 			if (target == status[j]) {
@@ -89,28 +123,20 @@ int numa_migrate__range(void *addr, uint64_t len, uint64_t page_size, const stru
 			move[k] = pages[j];
 			want[k++] = target;
 		}
-		/* A page the guest (or KVM) holds at that instant is -EBUSY or
-		 * -EAGAIN; it is usually free again a moment later. */
-		for (pass = 0; k && pass < RETRIES; pass++) {
-			r = move_pages(0, k, move, want, mst, MPOL_MF_MOVE);
-			if (r < 0 && errno != ENOENT)
-				return -errno;
-			for (j = left = 0; j < k; j++) {
-				if (mst[j] == want[j]) {
-					res->moved++;
-				} else if ((mst[j] == -EBUSY || mst[j] == -EAGAIN) &&
-					   pass + 1 < RETRIES) {
-					move[left] = move[j];
-					want[left++] = want[j];
-				} else {
-					res->failed++;
-					add_reason(res, mst[j] < 0 ? -mst[j] : EAGAIN);
-				}
+		/* One call per target node: move_pages migrates a run of pages
+		 * with one target as a batch, but flushes at every change of
+		 * target (page by page for an interleave, thousands of times
+		 * slower). */
+		for (t = idset__next(nodes, 0); k && t >= 0; t = idset__next(nodes, t + 1)) {
+			for (j = kt = 0; j < k; j++) {
+				if (want[j] != t)
+					continue;
+				tmove[kt] = move[j];
+				twant[kt++] = t;
 			}
-			res->retried += left;
-			k = left;
-			if (k)
-				sched_yield();
+			r = move_batch(tmove, twant, mst, kt, res);
+			if (r < 0)
+				return r;
 		}
 	}
 	res->pages += n;

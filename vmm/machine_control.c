@@ -340,6 +340,17 @@ static json_t *result_json(const struct numa_migrate_result *res, uint64_t page_
 	return o;
 }
 
+/* What the kernel allocates at a time in guest RAM: transparent huge
+ * pages where mvmm asked for them (anonymous 4K RAM, thp = yes), else the
+ * page size. Device memory is anonymous too: 2M (THP where enabled). */
+static uint64_t ram_granule(const struct machine *m)
+{
+	const struct vm_config *cfg = m->vm.cfg;
+
+	return m->topo.page_size == SZ_4K && cfg->thp && !cfg->mem_path ? SZ_2M :
+	       m->topo.page_size;
+}
+
 static int cmd_migrate_memory(void *opaque, json_t *args, json_t **ret, char *err,
 			      size_t errlen)
 {
@@ -391,8 +402,9 @@ static int cmd_migrate_memory(void *opaque, json_t *args, json_t **ret, char *er
 			const struct topo_range *rg = &m->topo.range[tn->first_range + i];
 			void *hva = gmem__ptr(&m->vm.mem, rg->gpa, rg->size);
 
-			r = hva ? numa_migrate__range(hva, rg->size, m->topo.page_size, &nodes,
-						      policies[p].mode, &res) : -EFAULT;
+			r = hva ? numa_migrate__range(hva, rg->size, m->topo.page_size,
+						      ram_granule(m), &nodes, policies[p].mode,
+						      &res) : -EFAULT;
 		}
 		if (!r) {
 			m->plan.node[node].host_nodes = nodes;
@@ -403,8 +415,8 @@ static int cmd_migrate_memory(void *opaque, json_t *args, json_t **ret, char *er
 			struct mock_accel_fn *fn = i ? &dev->vfs[i - 1] : &dev->pf;
 
 			if (fn->mem)
-				r = numa_migrate__range(fn->mem, fn->mem_len, SZ_4K, &nodes,
-							policies[p].mode, &res);
+				r = numa_migrate__range(fn->mem, fn->mem_len, SZ_4K, SZ_2M,
+							&nodes, policies[p].mode, &res);
 		}
 		if (!r) {
 			dev->host_nodes = nodes;

@@ -19,6 +19,7 @@
 #include "numa/migrate.h"
 
 #define PAGES 256
+#define SZ_2M_ (2u << 20)
 
 static void test_noop_move(void **state)
 {
@@ -34,7 +35,7 @@ static void test_noop_move(void **state)
 	assert_true(p != MAP_FAILED);
 	memset(p, 0x5a, PAGES / 2 * 4096);	/* the first half is present */
 	idset__parse(&nodes, "0", IDSET_MAX);
-	assert_int_equal(numa_migrate__range(p, PAGES * 4096, 4096, &nodes, MPOL_BIND, &res), 0);
+	assert_int_equal(numa_migrate__range(p, PAGES * 4096, 4096, 4096, &nodes, MPOL_BIND, &res), 0);
 	assert_int_equal(res.pages, PAGES);
 	assert_int_equal(res.present, PAGES / 2);
 	assert_int_equal(res.already, PAGES / 2);
@@ -49,7 +50,7 @@ static void test_noop_move(void **state)
 	assert_int_equal(p[0], 0x5a);
 	assert_int_equal(p[PAGES / 2 * 4096 - 1], 0x5a);
 	/* Interleave over one node: all in place too; results add up. */
-	assert_int_equal(numa_migrate__range(p, PAGES * 4096, 4096, &nodes, MPOL_INTERLEAVE, &res), 0);
+	assert_int_equal(numa_migrate__range(p, PAGES * 4096, 4096, SZ_2M_, &nodes, MPOL_INTERLEAVE, &res), 0);
 	assert_int_equal(res.pages, 2 * PAGES);
 	assert_int_equal(res.already, PAGES);
 	assert_int_equal(numa_migrate__count(p, PAGES * 4096, 4096, on, NUMA_HOST_MAX_NODES),
@@ -69,12 +70,13 @@ static void test_bad_input(void **state)
 	assert_true(p != MAP_FAILED);
 	idset__parse(&nodes, "0", IDSET_MAX);
 	idset__clear(&none);
-	assert_int_equal(numa_migrate__range(p + 1, 4096, 4096, &nodes, MPOL_BIND, &res), -EINVAL);
-	assert_int_equal(numa_migrate__range(p, 4095, 4096, &nodes, MPOL_BIND, &res), -EINVAL);
-	assert_int_equal(numa_migrate__range(p, 4096, 4096, &none, MPOL_BIND, &res), -EINVAL);
+	assert_int_equal(numa_migrate__range(p + 1, 4096, 4096, 4096, &nodes, MPOL_BIND, &res), -EINVAL);
+	assert_int_equal(numa_migrate__range(p, 4095, 4096, 4096, &nodes, MPOL_BIND, &res), -EINVAL);
+	assert_int_equal(numa_migrate__range(p, 4096, 4096, 4096, &none, MPOL_BIND, &res), -EINVAL);
+	assert_int_equal(numa_migrate__range(p, 4096, 4096, 6144, &nodes, MPOL_BIND, &res), -EINVAL);
 	/* A node this host lacks: mbind refuses, nothing changed. */
 	idset__parse(&nodes, "63", IDSET_MAX);
-	assert_true(numa_migrate__range(p, 4096, 4096, &nodes, MPOL_BIND, &res) < 0);
+	assert_true(numa_migrate__range(p, 4096, 4096, 4096, &nodes, MPOL_BIND, &res) < 0);
 	assert_int_equal(res.pages, 0);
 	munmap(p, 4 * 4096);
 }
