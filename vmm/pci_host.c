@@ -589,8 +589,8 @@ static void enable_functions(struct pci_bus *b)
 int pci_host__assign(struct pci_host *h)
 {
 	struct alloc_window a32, a64;
+	unsigned i, k, sec, last = 0;
 	struct needs *n;
-	unsigned i, k;
 	int ret = 0;
 
 	if (h->assigned)
@@ -640,10 +640,19 @@ int pci_host__assign(struct pci_host *h)
 			grow_window(&r->mem32, &p->mem);
 			grow_window(&r->mem64, &p->pref);
 			/* The k-th port of a host bridge gets bus number + 1 + k. */
-			program_port(p, r->bus + 1 + (p->func.devfn >> 3) - (r->main ? 1 : 0));
+			sec = r->bus + 1 + (p->func.devfn >> 3) - (r->main ? 1 : 0);
+			program_port(p, sec);
+			last = MAX(last, sec);
 			enable_functions(&p->bus);
 		}
+		last = MAX(last, r->bus);
 	}
+	/* The last host bridge, and the MCFG, end at the last bus in use:
+	 * Linux probes every bus the MCFG covers for peer host bridges
+	 * (pcibios_fixup_peer_bridges, 32 config reads per bus), 8160 reads
+	 * for nothing with a 0-255 window. */
+	h->roots[h->nr_roots - 1]->bus_end = last;
+	h->last_bus = last;
 	h->assigned = true;
 out:
 	free(n);
@@ -818,7 +827,7 @@ struct acpi_blob pci_host__mcfg(struct pci_host *h)
 	acpi__header(h->mcfg, "MCFG", sizeof(h->mcfg), MCFG_REV);
 	memcpy(p, &base, 8);			/* segment 0, little-endian */
 	p[10] = 0;				/* start bus */
-	p[11] = h->nr_buses - 1;		/* end bus */
+	p[11] = h->assigned ? h->last_bus : h->nr_buses - 1;	/* end bus */
 	acpi__checksum(h->mcfg, sizeof(h->mcfg));
 	return (struct acpi_blob){ h->mcfg, sizeof(h->mcfg) };
 }

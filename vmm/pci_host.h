@@ -103,12 +103,16 @@ struct pci_host {
 	unsigned nr_ports;
 	struct pci_func bridge;		/* the host bridge function, 00:00.0 */
 	bool assigned;
+	unsigned last_bus;		/* pci_host__assign: highest bus in use */
 	uint8_t mcfg[PCI_MCFG_LEN];
 };
 
 /*
  * Create the main host bridge and register ECAM on @mmio and 0xCF8/0xCFC
- * on @pio (either may be NULL in tests). -EINVAL for a bad layout.
+ * on @pio (either may be NULL in tests). -EINVAL for a bad layout. (x86
+ * Linux wants type 1 ports early: without them it logs "PCI: Fatal: No
+ * config space access function found" before it validates MMCONFIG
+ * through ACPI, so they stay.)
  */
 int pci_host__init(struct pci_host *h, struct bus *mmio, struct bus *pio,
 		   const struct pci_host_layout *l);

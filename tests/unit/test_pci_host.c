@@ -265,7 +265,8 @@ static void test_two_expanders(void **state)
 
 	assert_int_equal(r->h.roots[0]->bus_end, 0x0f);
 	assert_int_equal(e0->bus_end, 0x1f);
-	assert_int_equal(e1->bus_end, 0xff);
+	assert_int_equal(e1->bus_end, 0x21);	/* the last bus in use, as the MCFG */
+	assert_int_equal(r->h.last_bus, 0x21);
 	/* Root ports at 10:00.0 and 20:00.0, devices at 11:00.0, 21:00.0. */
 	assert_int_equal(ecam_rd(r, 0x10, 0, PCI_CLASS_DEVICE, 2), 0x0604);
 	assert_int_equal(ecam_rd(r, 0x10, 0, PCI_PRIMARY_BUS, 4), 0x00111110);
@@ -386,7 +387,7 @@ static void test_four_expanders(void **state)
 	for (i = 0; i < 4; i++) {
 		assert_ptr_equal(r->h.roots[i + 1], e[i]);
 		assert_int_equal(e[i]->node, (int)i);
-		assert_int_equal(e[i]->bus_end, i < 3 ? 0x1f + 0x10 * i : 0xff);
+		assert_int_equal(e[i]->bus_end, i < 3 ? 0x1f + 0x10 * i : 0x41);
 		assert_int_equal(ecam_rd(r, 0x11 + 0x10 * i, 0, PCI_VENDOR_ID, 2), 0x1de5);
 	}
 	assert_ptr_equal(pci_host__root(&r->h, "n3"), e[3]);
