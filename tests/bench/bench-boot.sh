@@ -5,8 +5,11 @@
 # print one line per boot:
 #   @@BENCH vmm=<mvmm|qemu> round=N init_ms=N rss_kb=N guest_rss_kb=N overhead_kb=N exit=N
 # bootstamp times fork -> the guest's "@@INIT-REACHED" line and samples the
-# VMM's memory at that moment. tests/bench/run-bench.sh reads the lines.
+# VMM's memory at that moment. After the timed rounds, one more boot per VMM
+# with the kvm exits counted in the kernel (exits-lib.sh: @@EXITS lines, not
+# timed: counting costs time). tests/bench/run-bench.sh reads the lines.
 . /testhost/scenarios/lib.sh
+. /testhost/scenarios/exits-lib.sh
 
 ROUNDS=$(cat /testhost/bench/rounds 2>/dev/null || echo 5)
 MEM=512M
@@ -41,4 +44,11 @@ while [ $i -le "$ROUNDS" ]; do
 	# Alternate the order so neither VMM always boots on a warmer host.
 	if [ $((i % 2)) -eq 1 ]; then one mvmm $i; one qemu $i; else one qemu $i; one mvmm $i; fi
 	i=$((i + 1))
+done
+# Exits per boot: deterministic counts, free of TCG's timing noise.
+for v in mvmm qemu; do
+	exits_arm
+	line=$(run_$v | tail -n 1)
+	case $line in *" exit=0") ;; *) fail "$v counted boot: $line" ;; esac
+	exits_print "$v" count
 done

@@ -2,7 +2,9 @@
 # make bench: mvmm vs QEMU q35, measured side by side in one test-host run
 # (docs/testhost.md: timing there is noisy, so only ratios within one run mean
 # anything). Reports medians and minimums of boot-to-init time, RSS at init
-# and VMM overhead (RSS minus touched guest RAM), and the ratios.
+# and VMM overhead (RSS minus touched guest RAM), and the ratios; then the
+# inner VM's exits per boot by reason, userspace exits and ports, for one
+# counted boot per VMM (the issue's target: userspace exits <= 0.5x QEMU's).
 # BENCH_ROUNDS=N changes the number of boots per VMM (default 5).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -23,6 +25,7 @@ tests/testhost/testhost.sh --run bench --with-qemu --scenarios bench-boot \
 	exit 1
 }
 grep -a '^@@BENCH ' "$TH_BUILD/bench.detail.log" | tr -d '\r' >"$TH_BUILD/bench.data"
+tr -d '\r' <"$TH_BUILD/bench.detail.log" | sed -n 's/^@@EXITS //p' >"$TH_BUILD/bench.exits"
 
 awk '
 function field(name,   i, kv) {
@@ -64,4 +67,13 @@ END {
 	printf "mvmm overhead (RSS - touched guest RAM): %.1f MiB (target <= 3 MiB); QEMU: %.1f MiB\n", \
 		stat("mvmm", "overhead_kb") / 1024, stat("qemu", "overhead_kb") / 1024
 }' "$TH_BUILD/bench.data"
-echo "raw data: $TH_BUILD/bench.data"
+# One counted boot per VMM (both "ok": the scenario failed otherwise).
+printf 'mvmm count ok\nqemu count ok\n' >"$TH_BUILD/bench.exits.ok"
+if [ -s "$TH_BUILD/bench.exits" ]; then
+	th_exits_table "$TH_BUILD/bench.exits.ok" "mvmm qemu" <"$TH_BUILD/bench.exits" |
+		grep -v '^  pio port\|^  exit reason [0-9]' || true
+	echo "(every port and reason: tests/testhost/stress.sh --trace count)"
+else
+	echo "bench: no exit counts (no tracefs in the test host?)"
+fi
+echo "raw data: $TH_BUILD/bench.data, $TH_BUILD/bench.exits"

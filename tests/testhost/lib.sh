@@ -273,3 +273,49 @@ th_pack() {
 # th_elapsed START: seconds since START (from `date +%s.%N`), 1 decimal.
 th_now() { date +%s.%N; }
 th_elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}'; }
+
+# th_exits_table OKFILE "VMM...": the "@@EXITS" lines (prefix removed) on
+# stdin as a table: the mean count per boot of every exit reason, userspace
+# exit and port, per VMM, and the ratio mvmm/QEMU. Only boots that OKFILE
+# lists as "<vmm> <i> ok" count (stress.sh's results, or bench's).
+th_exits_table() {
+	awk -v okf="$1" -v vmms="$2" '
+	function hex(s,   i, n) {	# mawk has no strtonum
+		s = tolower(s); sub(/^0x/, "", s); n = 0
+		for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return n
+	}
+	BEGIN {
+		while ((getline l < okf) > 0) { split(l, f, " "); if (f[3] == "ok") ok[f[1] " " f[2]] = 1 }
+		split("16:cr0_write 19:cr3_write 20:cr4_write 24:cr8_write 78:#PF 96:intr 97:nmi 100:vintr 114:cpuid 116:iret 119:pause 120:hlt 121:invlpg 123:io 124:msr 127:shutdown 129:vmmcall 141:xsetbv 1024:npf", m, " ")
+		for (i in m) { split(m[i], kv, ":"); name[kv[1]] = kv[2] }
+		split("2:IO 5:HLT 6:MMIO 8:SHUTDOWN 10:INTR 24:SYSTEM_EVENT", u, " ")
+		for (i in u) { split(u[i], kv, ":"); uname[kv[1]] = kv[2] }
+		nv = split(vmms, vm, " ")
+	}
+	ok[$1 " " $2] {
+		if (!(($1, $2) in seen)) { seen[$1, $2] = 1; nb[$1]++ }
+		if ($3 == "kvm_exit") k = "exit " (($4 in name) ? name[$4] : "reason " $4)
+		else if ($3 == "kvm_userspace_exit") k = "userspace " (($4 in uname) ? uname[$4] : $4)
+		else if ($3 == "kvm_pio") k = sprintf("pio port 0x%x", hex($4))
+		else next
+		c[$1, k] += $5; keys[k] = 1
+		if ($3 == "kvm_userspace_exit") tu[$1] += $5
+		if ($3 == "kvm_exit") te[$1] += $5
+	}
+	END {
+		printf "a%-28s", "exits per boot (means)"
+		for (i = 1; i <= nv; i++) printf " %14s", vm[i] " (" nb[vm[i]] + 0 " boots)"
+		printf "\n"
+		for (k in keys) {
+			printf "b  %-26s", k
+			for (i = 1; i <= nv; i++) printf " %14.0f", nb[vm[i]] ? c[vm[i], k] / nb[vm[i]] : 0
+			printf "\n"
+		}
+		for (i = 1; i <= nv; i++)
+			if (nb[vm[i]]) printf "c%s: %.0f exits, %.0f to userspace per boot\n", vm[i], te[vm[i]] / nb[vm[i]], tu[vm[i]] / nb[vm[i]]
+		if (nb["mvmm"] && nb["qemu"] && te["qemu"] && tu["qemu"])
+			printf "dratio mvmm/QEMU: exits %.2f, userspace exits %.2f\n",
+				(te["mvmm"] / nb["mvmm"]) / (te["qemu"] / nb["qemu"]), (tu["mvmm"] / nb["mvmm"]) / (tu["qemu"] / nb["qemu"])
+	}' | LC_ALL=C sort | sed 's/^[abcd]//'
+}

@@ -21,6 +21,7 @@
 #                    last 80 printed) | count (exits per boot, @@EXITS lines)
 #   STRESS_SETTLE    seconds to wait before the first boot
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/exits-lib.sh"
 . /testhost/stress.env
 
 tr=/sys/kernel/tracing
@@ -45,27 +46,6 @@ trace_reset() {
 	[ "${STRESS_TRACE:-0}" = count ] && exits_arm
 }
 
-# STRESS_TRACE=count: per boot, the inner VM's exits by reason, its
-# userspace exits by reason and its port I/O by port, counted in the kernel
-# (hist triggers: nothing goes through the ring buffer), printed as
-#   @@EXITS <vmm> <i> <event> <key> <count>
-hists="kvm_exit:exit_reason kvm_userspace_exit:reason kvm_pio:port.hex kvm_mmio:gpa.hex"
-exits_arm() {
-	[ -d $tr/events ] || mount -t tracefs nodev $tr || return 0
-	for h in $hists; do
-		echo "!hist:keys=${h#*:}" >$tr/events/kvm/${h%%:*}/trigger 2>/dev/null
-		echo "hist:keys=${h#*:}:size=4096" >$tr/events/kvm/${h%%:*}/trigger
-	done
-}
-exits_print() {	# VMM I
-	for h in $hists; do
-		ev=${h%%:*} key=${h#*:}
-		sed -n "s/^{ *${key%.hex}: *\([^}]*\)} *hitcount: *\([0-9]*\).*/\1 \2/p" \
-			$tr/events/kvm/$ev/hist | while read -r k c; do
-			echo "@@EXITS $1 $2 $ev $(echo $k | tr ' ' _) $c"
-		done
-	done
-}
 # The shutdown exit, from the tracepoint (KVM resets the vCPU before it
 # returns to userspace on AMD, so only the trace has the faulting RIP and
 # the event being delivered).
