@@ -4,7 +4,9 @@
 # anything). Reports medians and minimums of boot-to-init time, RSS at init
 # and VMM overhead (RSS minus touched guest RAM), and the ratios; then the
 # inner VM's exits per boot by reason, userspace exits and ports, for one
-# counted boot per VMM (the issue's target: userspace exits <= 0.5x QEMU's).
+# counted boot per VMM (the issue's target: userspace exits <= 0.5x QEMU's);
+# then setup cost (start -> first KVM_RUN) on this machine's /dev/kvm
+# (tests/bench/setup-cost.sh).
 # BENCH_ROUNDS=N changes the number of boots per VMM (default 5).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -77,3 +79,5 @@ else
 	echo "bench: no exit counts (no tracefs in the test host?)"
 fi
 echo "raw data: $TH_BUILD/bench.data, $TH_BUILD/bench.exits"
+# Setup cost needs no guest to boot: on this machine's own /dev/kvm.
+tests/bench/setup-cost.sh 2>/dev/null
