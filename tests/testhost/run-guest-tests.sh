@@ -49,11 +49,12 @@ done
 # without the @@HOST-DONE of a finished run), or freezing (host-init's
 # heartbeat stopped while QEMU's CPUs ran). QEMU 7.2's TCG emulation of
 # SVM does that now and then with QEMU as the inner VMM too
-# (tests/testhost/README.md). Then, once, the scenarios of that run that did
-# not pass run again in a fresh test host; every such rerun is printed and
-# counted in the summary. A wedged scenario (the heartbeat still beating)
+# (tests/testhost/README.md). Then the scenarios of that run that did not
+# pass run again in a fresh test host, at most twice (two faults in a row
+# were seen in one clean-clone run), each time only after such a detected
+# fault; every rerun is printed and counted in the summary. A wedged scenario (the heartbeat still beating)
 # is a failure.
-MAX_RETRIES=1
+MAX_RETRIES=2
 reruns=0
 run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 	local n=$1 todo=${group[$n]} attempt=0 run res s lost line fault
@@ -81,7 +82,7 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 		if [ "$attempt" -lt "$MAX_RETRIES" ] && [ -n "$fault" ]; then
 			attempt=$((attempt + 1))
 			reruns=$((reruns + ${#lost[@]}))
-			echo "RERUN ${lost[*]}: the test host itself failed in $run ($fault); running them once more in a fresh test host"
+			echo "RERUN ${lost[*]}: the test host itself failed in $run ($fault); running them again in a fresh test host (rerun $attempt of at most $MAX_RETRIES)"
 			todo=$(IFS=,; echo "${lost[*]}")
 			continue
 		fi
