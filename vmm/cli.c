@@ -1,12 +1,12 @@
 /* mvmm's command line (see cli.h). */
 #include <errno.h>
 #include <getopt.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vmm/cli.h"
 #include "vmm/config.h"
+#include "vmm/console.h"
 #include "vmm/util.h"
 
 #ifndef MVMM_VERSION
@@ -95,24 +95,6 @@ static int usage_err(char *err, size_t errlen, const char *fmt, const char *a, c
 	return -EINVAL;
 }
 
-/* A pattern must compile now: a typo is a usage error, not a boot that
- * never ends. */
-static int check_regex(const char *opt, const char *re, char *err, size_t errlen)
-{
-	char why[128];
-	regex_t r;
-	int ret = regcomp(&r, re, REG_EXTENDED | REG_NOSUB);
-
-	if (!ret) {
-		regfree(&r);
-		return 0;
-	}
-	regerror(ret, &r, why, sizeof(why));
-	snprintf(err, errlen, "--%s '%s': expected a POSIX extended regular expression (%s)",
-		 opt, re, why);
-	return -EINVAL;
-}
-
 static int add(const char **arr, unsigned *n, unsigned max, const char *opt, const char *v,
 	       char *err, size_t errlen)
 {
@@ -171,13 +153,14 @@ int cli__parse(struct cli *c, int argc, char **argv, FILE *out, char *err, size_
 			break;
 		case O_PREFAULT: c->prefault = true; break;
 		case 'e':
-			r = check_regex("expect", optarg, err, errlen);
+			/* A typo is a usage error now, not a boot that never ends. */
+			r = console__check_pattern("expect", optarg, err, errlen);
 			if (!r)
 				r = add(c->expect, &c->run.nr_expect, MACHINE_MAX_PATTERNS, "expect",
 					optarg, err, errlen);
 			break;
 		case O_FAIL_ON:
-			r = check_regex("fail-on", optarg, err, errlen);
+			r = console__check_pattern("fail-on", optarg, err, errlen);
 			if (!r)
 				r = add(c->fail_on, &c->run.nr_fail_on, MACHINE_MAX_PATTERNS, "fail-on",
 					optarg, err, errlen);

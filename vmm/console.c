@@ -13,7 +13,7 @@
 
 /* Each names one failure and nothing a healthy boot prints: "BUG: " covers
  * soft lockups and scheduling-while-atomic, the RCU entry stalls. */
-const char *const console_kernel_failures[] = {
+const char *const console_kernel_failures[] = {	/* its size must match the header's */
 	"Kernel panic - not syncing",
 	"BUG: ",
 	"Oops: ",
@@ -22,22 +22,39 @@ const char *const console_kernel_failures[] = {
 	"rcu: INFO: rcu_[a-z]+ (self-)?detected stall",
 	"Unable to handle kernel",
 };
-const unsigned console_nr_kernel_failures = ARRAY_SIZE(console_kernel_failures);
+
+/* regcomp, with a bad pattern reported as an option error. */
+static int regcomp_opt(regex_t *re, const char *text, int flags, const char *opt, char *err,
+		       size_t errlen)
+{
+	char why[128];
+	int r = regcomp(re, text, REG_EXTENDED | flags);
+
+	if (!r)
+		return 0;
+	regerror(r, re, why, sizeof(why));
+	snprintf(err, errlen, "--%s '%s': expected a POSIX extended regular expression (%s)",
+		 opt, text, why);
+	return -EINVAL;
+}
+
+int console__check_pattern(const char *opt, const char *re, char *err, size_t errlen)
+{
+	regex_t r;
+
+	if (regcomp_opt(&r, re, REG_NOSUB, opt, err, errlen) < 0)
+		return -EINVAL;
+	regfree(&r);
+	return 0;
+}
 
 static int compile(struct console_pattern *pt, const char *text, const char *opt, char *err,
 		   size_t errlen)
 {
-	char why[128];
-	int r;
-
 	pt->text = strdup(text);
 	if (!pt->text)
 		return -ENOMEM;
-	r = regcomp(&pt->re, text, REG_EXTENDED);
-	if (r) {
-		regerror(r, &pt->re, why, sizeof(why));
-		snprintf(err, errlen, "--%s '%s': expected a POSIX extended regular expression (%s)",
-			 opt, text, why);
+	if (regcomp_opt(&pt->re, text, 0, opt, err, errlen) < 0) {
 		free(pt->text);
 		pt->text = NULL;
 		return -EINVAL;
@@ -71,7 +88,7 @@ int console__init(struct console *c, const struct console_params *p, char *err, 
 	for (i = 0; i < p->nr_fail_on; i++, c->nr_fail++)
 		if ((ret = compile(&c->fail[c->nr_fail], p->fail_on[i], "fail-on", err, errlen)) < 0)
 			goto err;
-	for (i = 0; p->fail_on_kernel && i < console_nr_kernel_failures; i++, c->nr_fail++)
+	for (i = 0; p->fail_on_kernel && i < CONSOLE_KERNEL_FAILURES; i++, c->nr_fail++)
 		if ((ret = compile(&c->fail[c->nr_fail], console_kernel_failures[i], "fail-on-kernel",
 				   err, errlen)) < 0)
 			goto err;

@@ -23,11 +23,11 @@
 struct timeline;
 
 #define CONSOLE_LINE_MAX	1024
-#define CONSOLE_MAX_PATTERNS	64
+#define CONSOLE_MAX_PATTERNS	64	/* --expect, --fail-on each */
+#define CONSOLE_KERNEL_FAILURES	7	/* entries of console_kernel_failures */
 
 /* The kernel's own failure messages (--fail-on-kernel). */
-extern const char *const console_kernel_failures[];
-extern const unsigned console_nr_kernel_failures;
+extern const char *const console_kernel_failures[CONSOLE_KERNEL_FAILURES];
 
 struct console_pattern {
 	char *text;
@@ -57,7 +57,7 @@ struct console {
 	int out_fd, log_fd;
 	struct console_pattern expect[CONSOLE_MAX_PATTERNS];
 	unsigned nr_expect, matched;	/* matched: --expect patterns seen so far */
-	struct console_pattern fail[CONSOLE_MAX_PATTERNS + 16];
+	struct console_pattern fail[CONSOLE_MAX_PATTERNS + CONSOLE_KERNEL_FAILURES];
 	unsigned nr_fail;
 	int fail_status;
 	bool decided;			/* stop already requested */
@@ -69,6 +69,9 @@ struct console {
 	void *stop_opaque;
 };
 
+/* 0 if @re compiles as a POSIX ERE; else -EINVAL and "--@opt 'RE':
+ * expected ... (why)" in @err. For checking options before any VM. */
+int console__check_pattern(const char *opt, const char *re, char *err, size_t errlen);
 /* Compile the patterns (a bad one: -EINVAL with "--expect 'X': <why>" in
  * @err) and open the log (-errno, "--console-log FILE: <why>"). */
 int console__init(struct console *c, const struct console_params *p, char *err, size_t errlen);

@@ -7,7 +7,9 @@
 
 struct vm_config;
 
-#define MACHINE_MAX_PATTERNS	64	/* --expect, --fail-on each */
+#include "vmm/console.h"
+
+#define MACHINE_MAX_PATTERNS	CONSOLE_MAX_PATTERNS	/* --expect, --fail-on each */
 
 /* How one run is watched and bounded (command line, not the INI). */
 struct machine_opts {

@@ -74,6 +74,22 @@ static const char *list(const struct idset *s, char *buf)
 	return idset__format(s, buf, LIST_LEN);
 }
 
+/* Argument @name: a list of ids (get_list) within @allowed, as the INI's
+ * host_cpus / host_node are (what this process may use, which the cgroup
+ * cpuset bounds). 0, or -EINVAL with the reason in @err. */
+static int get_allowed(json_t *v, const char *name, const char *what,
+		       const struct idset *allowed, struct idset *out, char *err, size_t errlen)
+{
+	char a[LIST_LEN], b[LIST_LEN];
+
+	if (get_list(v, out) < 0)
+		return fail(err, errlen, -EINVAL, "%s: expected a list like 0-3,6", name);
+	if (!idset__subset(out, allowed))
+		return fail(err, errlen, -EINVAL, "%s: expected %s this process may use (%s), got '%s'",
+			    name, what, list(allowed, a), list(out, b));
+	return 0;
+}
+
 /* ------------------------------------------------------------ queries */
 
 static int cmd_query_status(void *opaque, json_t *args, json_t **ret, char *err, size_t errlen)
@@ -135,7 +151,7 @@ static int cmd_query_config(void *opaque, json_t *args, json_t **ret, char *err,
 	const struct vm_config *cfg = m->vm.cfg;
 	const struct topology *t = &m->topo;
 	json_t *nodes, *devs, *o;
-	char a[LIST_LEN], b[LIST_LEN];
+	char a[LIST_LEN], b[LIST_LEN], c[LIST_LEN];
 	unsigned i;
 
 	if (check_keys(args, keys, err, errlen) < 0)
@@ -156,7 +172,7 @@ static int cmd_query_config(void *opaque, json_t *args, json_t **ret, char *err,
 			"cpus", list(&n->cpus, a), "memory", (json_int_t)n->memory,
 			"host_nodes", list(&n->host_nodes, b),
 			"policy", numa_plan__policy_name(n->policy),
-			"host_cpus", list(&n->host_cpus, a + LIST_LEN / 2)));
+			"host_cpus", list(&n->host_cpus, c)));
 	}
 	for (i = 0; i < cfg->nr_devices; i++) {
 		const struct config_device *d = &cfg->devices[i];
@@ -251,7 +267,7 @@ static int cmd_set_affinity(void *opaque, json_t *args, json_t **ret, char *err,
 	struct machine *m = opaque;
 	json_t *jv = json_object_get(args, "vcpu"), *jt = json_object_get(args, "thread");
 	json_t *jd = json_object_get(args, "device"), *jc = json_object_get(args, "cpus");
-	char a[LIST_LEN], b[LIST_LEN];
+	char a[LIST_LEN];
 	struct mock_accel *dev = NULL;
 	struct idset cpus;
 	unsigned count = 1;
@@ -262,14 +278,8 @@ static int cmd_set_affinity(void *opaque, json_t *args, json_t **ret, char *err,
 		return -EINVAL;
 	if ((!!jv + !!jt + !!jd) != 1)
 		return fail(err, errlen, -EINVAL, "expected exactly one of 'vcpu', 'thread', 'device'");
-	if (get_list(jc, &cpus) < 0)
-		return fail(err, errlen, -EINVAL, "cpus: expected a list like 0-3,6");
-	/* As the INI's host_cpus: only CPUs this process may use (its
-	 * affinity at start, which the cgroup cpuset bounds). */
-	if (!idset__subset(&cpus, &m->host.allowed_cpus))
-		return fail(err, errlen, -EINVAL,
-			    "cpus: expected CPUs this process may use (%s), got '%s'",
-			    list(&m->host.allowed_cpus, a), list(&cpus, b));
+	if (get_allowed(jc, "cpus", "CPUs", &m->host.allowed_cpus, &cpus, err, errlen) < 0)
+		return -EINVAL;
 	if (jv) {
 		vcpu = json_is_integer(jv) ? json_integer_value(jv) : -1;
 		if (vcpu < 0 || vcpu >= m->vm.nr_vcpus)
@@ -359,7 +369,7 @@ static int cmd_migrate_memory(void *opaque, json_t *args, json_t **ret, char *er
 	json_t *jn = json_object_get(args, "guest_node"), *jd = json_object_get(args, "device");
 	json_t *jh = json_object_get(args, "host_nodes"), *jp = json_object_get(args, "policy");
 	struct numa_migrate_result res = { 0 };
-	char a[LIST_LEN], b[LIST_LEN];
+	char a[LIST_LEN];
 	struct mock_accel *dev = NULL;
 	struct idset nodes;
 	json_int_t node = -1;
@@ -370,12 +380,9 @@ static int cmd_migrate_memory(void *opaque, json_t *args, json_t **ret, char *er
 		return -EINVAL;
 	if (!!jn + !!jd != 1)
 		return fail(err, errlen, -EINVAL, "expected exactly one of 'guest_node', 'device'");
-	if (get_list(jh, &nodes) < 0)
-		return fail(err, errlen, -EINVAL, "host_nodes: expected a list like 0-1");
-	if (!idset__subset(&nodes, &m->host.allowed_nodes))
-		return fail(err, errlen, -EINVAL,
-			    "host_nodes: expected nodes this process may use (%s), got '%s'",
-			    list(&m->host.allowed_nodes, a), list(&nodes, b));
+	if (get_allowed(jh, "host_nodes", "nodes", &m->host.allowed_nodes, &nodes, err,
+			errlen) < 0)
+		return -EINVAL;
 	if (jp) {
 		for (p = 0; json_is_string(jp) && p < ARRAY_SIZE(policies) &&
 			    strcmp(policies[p].name, json_string_value(jp)); p++)

@@ -107,6 +107,8 @@ void timeline__json(struct timeline *t, FILE *f)
 		}
 		fprintf(f, "}");
 	}
+	if (t->dropped)	/* past TIMELINE_MAX_EVENTS: said, not hidden */
+		fprintf(f, ",\n{\"event\": \"dropped\", \"count\": %u}", t->dropped);
 	fprintf(f, "]");
 	pthread_mutex_unlock(&t->lock);
 }

@@ -157,6 +157,7 @@ static void test_kernel_failures(void **state)
 		"[    0.5] WARNING: CPU: 0 PID: 1 at kernel/fork.c:1 foo+0x1/0x2\n",
 		"[   60.0] rcu: INFO: rcu_preempt self-detected stall on CPU\n",
 		"[   60.0] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:\n",
+		"[    2.0] Unable to handle kernel paging request at ffffffffff600000\n",
 	};
 	static const char *const fine[] = {
 		"[    0.0] Linux version 6.1.0-57-cloud-amd64\n",
@@ -166,7 +167,7 @@ static void test_kernel_failures(void **state)
 	};
 	struct console c;
 	struct stops st;
-	unsigned i;
+	unsigned i, hit[CONSOLE_KERNEL_FAILURES] = { 0 }, k;
 
 	(void)state;
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -174,8 +175,15 @@ static void test_kernel_failures(void **state)
 		put(&c, lines[i]);
 		assert_int_equal(st.n, 1);
 		assert_int_equal(st.status, 7);
+		for (k = 0; k < CONSOLE_KERNEL_FAILURES; k++)
+			if (strstr(st.reason, console_kernel_failures[k]))
+				hit[k]++;
 		console__destroy(&c);
 	}
+	/* Every built-in pattern is the one that stopped some line. */
+	for (k = 0; k < CONSOLE_KERNEL_FAILURES; k++)
+		if (!hit[k])
+			fail_msg("built-in pattern '%s' matched no test line", console_kernel_failures[k]);
 	init(&c, &st, NULL, NULL, 0, NULL, 0, true);
 	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
 		put(&c, fine[i]);
@@ -258,6 +266,7 @@ static void test_timeline_json(void **state)
 {
 	struct timeline tl;
 	char *buf = NULL, stamp[64];
+	unsigned i;
 	size_t len;
 	FILE *f;
 
@@ -275,6 +284,14 @@ static void test_timeline_json(void **state)
 	assert_string_equal(buf, "[\n{\"event\": \"vmm-start\", \"wall_s\": 0.000000},\n"
 			    "{\"event\": \"expect\", \"wall_s\": 2.000000, \"guest_s\": 1.500000, "
 			    "\"pattern\": \"a\\\"b\\\\c\\u000a\"}]");
+	free(buf);
+	/* Past its size the timeline says how many it dropped. */
+	for (i = 0; i < TIMELINE_MAX_EVENTS; i++)
+		timeline__add(&tl, "x", NULL, 0);
+	f = open_memstream(&buf, &len);
+	timeline__json(&tl, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "{\"event\": \"dropped\", \"count\": 2}]"));
 	free(buf);
 	timeline__free(&tl);
 }

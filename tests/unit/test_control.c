@@ -270,7 +270,7 @@ static void test_requests_validate(void **state)
 	assert_reply(&c, "{\"execute\":\"migrate-memory\",\"arguments\":{\"host_nodes\":\"0\"}}",
 		     GENERIC("expected exactly one of 'guest_node', 'device'"));
 	assert_reply(&c, "{\"execute\":\"migrate-memory\",\"arguments\":{\"guest_node\":0,\"host_nodes\":\"x\"}}",
-		     GENERIC("host_nodes: expected a list like 0-1"));
+		     GENERIC("host_nodes: expected a list like 0-3,6"));
 	assert_reply(&c, "{\"execute\":\"migrate-memory\",\"arguments\":{\"guest_node\":0,\"host_nodes\":\"1\"}}",
 		     GENERIC("host_nodes: expected nodes this process may use (0), got '1'"));
 	assert_reply(&c, "{\"execute\":\"migrate-memory\",\"arguments\":{\"guest_node\":0,\"host_nodes\":0,\"policy\":\"near\"}}",

@@ -83,17 +83,31 @@ tr -d '\n' <"$OUT/stats.json" | grep -q "\"device\":\"acc0\",\"present\":$p,\"on
 	fail "$name: device memory not all on host node 1: $(cat "$OUT/stats.json")"
 note "ok: $name: device memory moved to host node 1"
 
-# Pause: nothing runs (the console stays still), then resume.
+# Pause: no vCPU thread runs (their CPU time, from the kernel, stands
+# still; it grows while the guest's writer runs), the console stays still;
+# then resume.
+vcpu_ticks() {	# utime + stime of every vcpuN thread of $VMM_PID
+	_t=0
+	for _d in /proc/$VMM_PID/task/*; do
+		case $(cat "$_d/comm" 2>/dev/null) in vcpu[0-9]*) ;; *) continue ;; esac
+		set -- $(cut -d')' -f2 "$_d/stat")
+		_t=$((_t + ${12} + ${13}))
+	done
+	echo $_t
+}
+t0=$(vcpu_ticks); usleep 1500000; t1=$(vcpu_ticks)
+[ "$t1" -gt "$t0" ] || fail "$name: vCPU threads used no CPU while running ($t0 -> $t1 ticks)"
 ctl pause >/dev/null || fail "$name: pause failed"
 ctl query-status | grep -q '"status":"paused"' || fail "$name: query-status does not say paused"
-s1=$(wc -c <"$OUT/$name.out")
+s1=$(wc -c <"$OUT/$name.out"); p0=$(vcpu_ticks)
 usleep 1500000
-s2=$(wc -c <"$OUT/$name.out")
+s2=$(wc -c <"$OUT/$name.out"); p1=$(vcpu_ticks)
+expect_eq "$name: vCPU CPU ticks while paused" "$p0" "$p1"
 expect_eq "$name: console bytes while paused" "$s1" "$s2"
 n1=$(checks)
 ctl resume >/dev/null || fail "$name: resume failed"
 wait_checks $((n1 + 1)) 60 || fail "$name: the guest did not run on after resume"
-note "ok: $name: paused (no output for 1.5 s) and resumed"
+note "ok: $name: running: $((t1 - t0)) vCPU ticks in 1.5 s; paused: none, no output; resumed"
 
 # Many clients at once, most with garbage; the guest and the socket go on.
 i=0
