@@ -20,7 +20,7 @@
 
 #include "vmm/acpi.h"
 #include "vmm/layout.h"
-#include "vmm/power.h"
+#include "devices/power.h"
 #include "vmm/aml.h"
 #include "vmm/layout.h"
 

@@ -13,7 +13,7 @@
 #include "vmm/acpi.h"
 #include "vmm/gmem.h"
 #include "vmm/layout.h"
-#include "vmm/power.h"
+#include "devices/power.h"
 #include "vmm/vm.h"
 
 static struct vm *new_vm(void)

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "vmm/console.h"
-#include "vmm/serial.h"
+#include "devices/serial.h"
 
 struct ctx {
 	struct serial s;

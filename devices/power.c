@@ -5,7 +5,7 @@
 #include "vmm/acpi.h"
 #include "vmm/aml.h"
 #include "vmm/layout.h"
-#include "vmm/power.h"
+#include "devices/power.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 

@@ -14,7 +14,7 @@
 #include "vmm/aml.h"
 #include "vmm/console.h"
 #include "vmm/layout.h"
-#include "vmm/serial.h"
+#include "devices/serial.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
