@@ -22,7 +22,7 @@ CFLAGS  := $(WARN) $(OPT) -g -pthread
 LDLIBS  := -linih -lnuma -luring -lfdt -ljansson -lpthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-SRCS    := $(sort $(wildcard vmm/*.c devices/*.c numa/*.c))
+SRCS    := $(sort $(wildcard vmm/*.c devices/*.c devices/virtio/*.c numa/*.c))
 OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
 LIBOBJS := $(filter-out $(BUILD)/vmm/main.o,$(OBJS))
 SANOBJS := $(LIBOBJS:$(BUILD)/%=$(BUILD)/san/%)

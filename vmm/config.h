@@ -124,6 +124,26 @@ struct config_device {
 	} line;
 };
 
+/* [disk.NAME]: a virtio-blk disk. */
+#define CONFIG_MAX_DISKS	16
+#define CONFIG_MAX_DISK_QUEUES	16
+#define CONFIG_DISK_SERIAL_LEN	20	/* VIRTIO_BLK_ID_BYTES */
+
+struct config_disk {
+	char *name;
+	char *path;			/* resolved */
+	bool readonly;
+	bool snapshot;			/* writes to a private overlay, gone at exit */
+	bool direct;			/* O_DIRECT */
+	char *serial;			/* GET_ID; NULL: the name */
+	unsigned queues;		/* 0 until config__finish: one per vCPU, <= 16 */
+	char *bus;			/* [pcie.NAME]; NULL: bus 0 */
+	int pcie;			/* config__finish: index in pcie[]; -1: bus 0 */
+	struct {
+		unsigned header, path, readonly, snapshot, direct, serial, queues, bus;
+	} line;
+};
+
 struct vm_config {
 	char *file;		/* config path as given, for messages */
 	char *name;		/* [machine] name; default: config file stem */
@@ -147,6 +167,8 @@ struct vm_config {
 	unsigned nr_pcie;
 	struct config_device *devices;	/* [device.NAME] in file order; NULL: none */
 	unsigned nr_devices;
+	struct config_disk *disks;	/* [disk.NAME] in file order; NULL: none */
+	unsigned nr_disks;
 	struct config_machine_lines line;
 };
 

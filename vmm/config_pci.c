@@ -30,7 +30,7 @@
 /* ------------------------------------------------------------- helpers */
 
 /* A section name after the '.': what [machine] name accepts. */
-static int section_name(struct cfg_parser *p, const char *id)
+int cfgp_section_name(struct cfg_parser *p, const char *id)
 {
 	char shown[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
 	size_t i, len = strlen(id);
@@ -150,7 +150,7 @@ static void *pcie_open(struct cfg_parser *p, const char *id)
 	struct config_pcie *e;
 	unsigned i;
 
-	if (section_name(p, id) < 0)
+	if (cfgp_section_name(p, id) < 0)
 		return NULL;
 	if (!strcmp(id, "main")) {	/* the name of bus 0's host bridge */
 		cfgp_perr(p, p->lineno, "[%s]: expected a name other than 'main' (bus 0's host bridge)",
@@ -208,7 +208,7 @@ static int set_uuid(struct cfg_parser *p, const struct cfg_key *k, void *obj, co
 	return 0;
 }
 
-static int set_bus_name(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
+int cfgp_set_bus_name(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
 {
 	size_t i, len = strlen(v);
 
@@ -224,7 +224,7 @@ static int set_bus_name(struct cfg_parser *p, const struct cfg_key *k, void *obj
 
 static const struct cfg_key device_keys[] = {
 	DKEY("type", set_type, type),
-	DKEY("bus", set_bus_name, bus),
+	DKEY("bus", cfgp_set_bus_name, bus),
 	DKEY("chassis", cfgp_set_unsigned, chassis, .min = 1, .max = 255),
 	DKEY("uuid", set_uuid, uuid),
 	DKEY("vfs", cfgp_set_unsigned, vfs, .max = CONFIG_MAX_VFS),
@@ -238,7 +238,7 @@ static void *device_open(struct cfg_parser *p, const char *id)
 	struct config_device *d;
 	unsigned i;
 
-	if (section_name(p, id) < 0)
+	if (cfgp_section_name(p, id) < 0)
 		return NULL;
 	for (i = 0; i < cfg->nr_devices; i++) {
 		if (!strcmp(cfg->devices[i].name, id)) {
@@ -365,13 +365,26 @@ static int resolve_node(struct vm_config *cfg, struct config_pcie *e, char *err,
 	return -EINVAL;
 }
 
-/* Devices plugged into expander @idx (-1: bus 0). */
+int cfgp_find_pcie(const struct vm_config *cfg, const char *name)
+{
+	unsigned j;
+
+	for (j = 0; j < cfg->nr_pcie; j++)
+		if (!strcmp(cfg->pcie[j].name, name))
+			return j;
+	return -1;
+}
+
+/* Devices (mock-accel and disks, each behind its own root port) plugged
+ * into expander @idx (-1: bus 0). */
 static unsigned devices_on(const struct vm_config *cfg, int idx)
 {
 	unsigned i, n = 0;
 
 	for (i = 0; i < cfg->nr_devices; i++)
 		n += cfg->devices[i].pcie == idx;
+	for (i = 0; i < cfg->nr_disks; i++)
+		n += cfg->disks[i].pcie == idx;
 	return n;
 }
 
@@ -439,7 +452,7 @@ static int check_buses(struct vm_config *cfg, char *err, size_t errlen)
 static int pci_finish(struct vm_config *cfg, char *err, size_t errlen)
 {
 	char at[CONFIG_ERR_LEN], shown[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
-	unsigned i, j;
+	unsigned i;
 	int ret;
 
 	for (i = 0; i < cfg->nr_devices; i++) {
@@ -452,9 +465,9 @@ static int pci_finish(struct vm_config *cfg, char *err, size_t errlen)
 		}
 		d->pcie = -1;
 		if (d->bus) {
-			for (j = 0; j < cfg->nr_pcie && strcmp(cfg->pcie[j].name, d->bus); j++)
-				;
-			if (j == cfg->nr_pcie) {
+			int j = cfgp_find_pcie(cfg, d->bus);
+
+			if (j < 0) {
 				where(cfg, "device", d->name, d->line.bus, "bus", at, sizeof(at));
 				cfgp_bprintf(err, errlen, "%s: expected the NAME of a [pcie.NAME] section, got '%s'",
 					     at, cfgp_show(shown, sizeof(shown), d->bus, CFG_SHOW_VALUE));

@@ -77,6 +77,7 @@ extern const struct cfg_section config_hmat_section;
 extern const struct cfg_section config_vcpu_section;
 extern const struct cfg_section config_pcie_section;	/* config_pci.c */
 extern const struct cfg_section config_device_section;
+extern const struct cfg_section config_disk_section;	/* config_disk.c */
 
 struct cfg_parser {
 	struct vm_config *cfg;
@@ -125,6 +126,12 @@ static inline void *cfgp_field(void *obj, size_t off)
 /* Frees *@dst and takes @s; @s NULL reports out of memory. */
 int cfgp_replace_string(struct cfg_parser *p, char **dst, char *s);
 bool cfgp_valid_name_char(char c);
+/* A section name after the '.' ("acc0"), or report; config_pci.c. */
+int cfgp_section_name(struct cfg_parser *p, const char *id);
+/* The NAME of a [pcie.NAME] (checked at finish); config_pci.c. */
+int cfgp_set_bus_name(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v);
+/* Index of [pcie.@name] in cfg->pcie, or -1; config_pci.c. */
+int cfgp_find_pcie(const struct vm_config *cfg, const char *name);
 
 /* Setters: parse @v into the field at k->off of @obj, or report. */
 int cfgp_set_unsigned(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v);

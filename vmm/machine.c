@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "devices/mock_accel.h"
+#include "devices/virtio/blk.h"
 #include "numa/host.h"
 #include "numa/pin.h"
 #include "numa/plan.h"
@@ -141,11 +142,12 @@ static int machine_ioeventfd(void *opaque, uint64_t gpa, uint32_t len, int fd, b
 	return vm__ioeventfd(opaque, gpa, len, fd, assign);
 }
 
-/* Where device @d lives on the host: its host bridge's guest node -> that
- * node's host node(s), which bind its device memory (with the node's
- * policy) and whose CPUs run its DMA worker. Nothing for an unbound node. */
-static void machine_device_place(const struct machine *m, const struct config_device *d,
-				 struct mock_accel_params *p)
+/* Where a device behind expander @pcie (-1: bus 0) lives on the host: its
+ * host bridge's guest node -> that node's host node(s), which bind its
+ * device memory (with the node's policy) and whose CPUs run its worker or
+ * I/O threads. Nothing for an unbound node. */
+static void machine_device_place(const struct machine *m, int pcie, struct idset *host_nodes,
+				 int *mem_policy, struct idset *cpus)
 {
 	static const int mpol[] = {
 		[CONFIG_POLICY_BIND] = MPOL_BIND,
@@ -153,18 +155,55 @@ static void machine_device_place(const struct machine *m, const struct config_de
 		[CONFIG_POLICY_INTERLEAVE] = MPOL_INTERLEAVE,
 	};
 	const struct vm_config *cfg = m->vm.cfg;
-	int node = d->pcie < 0 ? (m->topo.numa ? 0 : -1) : cfg->pcie[d->pcie].node;
+	int node = pcie < 0 ? (m->topo.numa ? 0 : -1) : cfg->pcie[pcie].node;
 	const struct topo_node *tn;
 
 	if (node < 0 || (unsigned)node >= m->topo.nr_nodes)
 		return;
 	tn = &m->topo.node[node];
-	p->host_nodes = tn->host_nodes;
-	p->mem_policy = mpol[tn->policy];
+	if (host_nodes)
+		*host_nodes = tn->host_nodes;
+	if (mem_policy)
+		*mem_policy = mpol[tn->policy];
 	idset__for_each(h, &tn->host_nodes)
 		if (h < NUMA_HOST_MAX_NODES)
-			idset__or(&p->worker_cpus, &m->host.node[h].cpus);
-	idset__and(&p->worker_cpus, &m->host.allowed_cpus);
+			idset__or(cpus, &m->host.node[h].cpus);
+	idset__and(cpus, &m->host.allowed_cpus);
+}
+
+/* [disk.NAME]: virtio-blk functions, each behind its own root port. */
+static int machine_disks(struct machine *m)
+{
+	const struct vm_config *cfg = m->vm.cfg;
+	struct vm *vm = &m->vm;
+	const struct virtio_pci_hooks hooks = { .ioeventfd = machine_ioeventfd, .opaque = vm };
+	char err[512];
+	unsigned i;
+	int ret = 0;
+
+	if (cfg->nr_disks && !(m->disks = calloc(cfg->nr_disks, sizeof(*m->disks))))
+		return -ENOMEM;
+	for (i = 0; !ret && i < cfg->nr_disks; i++) {
+		const struct config_disk *d = &cfg->disks[i];
+		struct virtio_blk_params p = {
+			.name = d->name, .serial = d->serial, .queues = d->queues,
+			.disk = { .path = d->path, .readonly = d->readonly,
+				  .snapshot = d->snapshot, .direct = d->direct },
+			.send = irq__msi_send, .send_opaque = &vm->irq,
+			.mem = &vm->mem, .hooks = &hooks,
+		};
+
+		machine_device_place(m, d->pcie, NULL, NULL, &p.io_cpus);
+		ret = virtio_blk__init(&m->disks[i], &p, err, sizeof(err));
+		if (ret) {
+			pr_err("[disk.%s]: %s", d->name, err);
+			break;
+		}
+		m->nr_disks = i + 1;
+		ret = pci_host__add_device(&m->pci, pci_host__root(&m->pci, d->pcie < 0 ? "main" :
+						cfg->pcie[d->pcie].name), &m->disks[i].vp.pci, 0, NULL);
+	}
+	return ret;
 }
 
 /* PCIe host, expander buses, devices behind their root ports; bus numbers,
@@ -210,7 +249,7 @@ static int machine_pci(struct machine *m)
 		};
 
 		memcpy(p.uuid, d->uuid, sizeof(p.uuid));
-		machine_device_place(m, d, &p);
+		machine_device_place(m, d->pcie, &p.host_nodes, &p.mem_policy, &p.worker_cpus);
 		ret = mock_accel__init(&m->devs[i], &p);
 		if (ret)
 			break;
@@ -219,6 +258,8 @@ static int machine_pci(struct machine *m)
 						cfg->pcie[d->pcie].name), &m->devs[i].pf.pci, d->chassis,
 					   NULL);
 	}
+	if (!ret)
+		ret = machine_disks(m);
 	if (!ret)
 		ret = pci_host__assign(&m->pci);
 	if (ret)
@@ -353,6 +394,12 @@ int machine__collect_report(struct machine *m, struct numa_report *r, const char
 		if (mock_accel__worker_tid(&m->devs[i]) && !idset__empty(&m->devs[i].worker_cpus))
 			numa_report__plan_thread(r, mock_accel__worker_tid(&m->devs[i]),
 						 &m->devs[i].worker_cpus);
+	/* So do disks' I/O threads (running once the driver set DRIVER_OK). */
+	for (i = 0; i < m->nr_disks; i++)
+		for (unsigned q = 0; q < m->disks[i].nr_queues; q++)
+			if (virtio_blk__io_tid(&m->disks[i], q) && !idset__empty(&m->disks[i].io_cpus))
+				numa_report__plan_thread(r, virtio_blk__io_tid(&m->disks[i], q),
+							 &m->disks[i].io_cpus);
 	return 0;
 }
 
@@ -449,6 +496,9 @@ static void machine_destroy(struct machine *m)
 	for (i = 0; i < m->nr_devs; i++)
 		mock_accel__destroy(&m->devs[i]);
 	free(m->devs);
+	for (i = 0; i < m->nr_disks; i++)
+		virtio_blk__destroy(&m->disks[i]);
+	free(m->disks);
 	vm__destroy(vm);
 	acpi_numa__free(&m->acpi_numa);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "devices/mock_accel.h"
+#include "devices/virtio/blk.h"
 #include "numa/host.h"
 #include "numa/report.h"
 #include "vmm/acpi_numa.h"
@@ -41,6 +42,8 @@ struct machine {
 	struct pci_host pci;		/* the main host bridge always exists */
 	struct mock_accel *devs;	/* cfg->devices, in order */
 	unsigned nr_devs;
+	struct virtio_blk *disks;	/* cfg->disks, in order */
+	unsigned nr_disks;
 	/* The live placement: starts as a copy of topo, changed by the
 	 * control socket (set-affinity, migrate-memory); what the placement
 	 * report judges against. plan_lock also serialises reports. */

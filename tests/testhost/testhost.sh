@@ -110,6 +110,8 @@ build_host() {
 		th_die "$mvmm_bin missing: build it first (make mvmm) or pass --mvmm/--vmm qemu"
 	fi
 	install -m 755 "$TH_LIB_DIR/qemu-as-mvmm" "$root/testhost/bin/"
+	# Disk images for the virtio-blk scenarios are made in the test host.
+	[ -x /usr/sbin/mke2fs ] && th_add_bin "$root" /usr/sbin/mke2fs /testhost/bin/mke2fs
 	install -m 755 "$REPO_ROOT/scripts/experiment.sh" "$root/testhost/bin/"
 	local t
 	for t in "$REPO_ROOT"/build/tools/*; do
@@ -125,6 +127,7 @@ build_host() {
 		tests/guest/scenarios/accel-inguest.sh:bin/accel-inguest.sh \
 		tests/guest/scenarios/control-inguest.sh:bin/control-inguest.sh \
 		tests/guest/scenarios/experiment-inguest.sh:bin/experiment-inguest.sh \
+		tests/guest/scenarios/disk-inguest.sh:bin/disk-inguest.sh \
 		build/tools/numa-bench:bin/numa-bench; do
 		if [ -f "$REPO_ROOT/${g%%:*}" ]; then gargs+=(--add "$REPO_ROOT/$g"); fi
 	done

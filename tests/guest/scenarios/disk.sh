@@ -1,0 +1,91 @@
+#!/bin/sh
+# virtio-blk (tests/guest/configs/disk-2node.ini): an ext4 image behind the
+# node-1 expander and a raw scratch disk on bus 0, in three boots.
+#  1. write: the guest mounts /dev/vda, writes a file, syncs; dd's a known
+#     4 MiB pattern to /dev/vdb. Host: raw.img's first 4 MiB have the
+#     pattern's checksum. The guest finds each disk by its serial (GET_ID),
+#     the data disk at 21:00.0 on numa_node 1 with one blk-mq queue per
+#     vCPU (2), the raw disk at 01:00.0 on node 0 with 1 (queues = 1),
+#     discard, each image's size.
+#  2. read: the file written in boot 1 is there (persistence), the pattern
+#     reads back.
+#  3. snapshot = yes: the guest overwrites the file and reads its new text
+#     back; afterwards the image on the host is byte-for-byte what it was
+#     (the writes went to the overlay and vanished).
+# Host side, while boot 1 runs: the disks' I/O threads (blk-data.0/1) run
+# on host node 1's CPU (the disk's node), blk-raw.0 on node 0's.
+# host-nodes: 2
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/numa-lib.sh"
+
+[ "$VMM" = mvmm ] || skip "mvmm's [disk.NAME] syntax"
+MKE2FS=$TH/bin/mke2fs	# e2fsprogs' (busybox's makes no ext4)
+[ -x "$MKE2FS" ] || skip "no e2fsprogs mke2fs in this test host"
+D=/tmp/disk
+rm -rf "$D"; mkdir -p "$D"
+"$MKE2FS" -q -F -t ext4 "$D/data.img" 64M || fail "mke2fs failed"
+dd if=/dev/zero of="$D/raw.img" bs=1M count=16 2>/dev/null
+pattern() { i=0; while [ $i -lt 4096 ]; do printf '%01023d\n' $i; i=$((i + 1)); done; }
+ref=$(pattern | md5sum | cut -d' ' -f1)
+args="--config $CONFIGS/disk-2node.ini --kernel $VMLINUZ --initrd $INITRD"
+cmd="$BASE_CMDLINE mvmm.test=poweroff mvmm.run=/bin/disk-inguest.sh"
+
+# ---- boot 1: write --------------------------------------------------------
+n=write
+vmm_start "$n" $args --append "$cmd mvmm.disk=write"
+if ! wait_line "$OUT/$n.out" '^@@FACT raw_present' "$BOOT_TIMEOUT"; then
+	kill -KILL "$VMM_PID" 2>/dev/null; wait "$VMM_PID"; show_output "$n"
+	fail "$n: the guest never listed its disks"
+fi
+# The I/O threads exist once the driver set DRIVER_OK (before the facts).
+for t in data.0:1 data.1:1 raw.0:0; do
+	a=$(thread_affinity "$VMM_PID" "blk-${t%:*}")
+	[ "$a" = "${t#*:}" ] || { kill -KILL "$VMM_PID"; wait "$VMM_PID"; show_output "$n"
+		fail "$n: I/O thread blk-${t%:*} runs on CPUs '$a', not ${t#*:} (its disk's host node)"; }
+	note "ok: $n: blk-${t%:*} on host CPU $a"
+done
+if ! wait_line "$OUT/$n.out" '^@@DONE' "$BOOT_TIMEOUT"; then
+	kill -KILL "$VMM_PID" 2>/dev/null; wait "$VMM_PID"; show_output "$n"
+	fail "$n: guest did not finish /init"
+fi
+vmm_finish "$n" "$ACTION_TIMEOUT"
+expect_rc "$n" 0
+expect_fact "$n" disks 2
+expect_fact "$n" data_present 1
+expect_fact "$n" raw_present 1
+expect_fact "$n" data_pci 0000:21:00.0
+expect_fact "$n" raw_pci 0000:01:00.0
+expect_fact "$n" data_numa_node 1
+expect_fact "$n" raw_numa_node 0
+expect_fact "$n" data_mq 2
+expect_fact "$n" raw_mq 1
+expect_fact "$n" data_sectors 131072
+expect_fact "$n" raw_sectors 32768
+expect_fact "$n" data_ro 0
+expect_range "$n: raw disk's discard_max_bytes" 1 4294967296 "$(fact "$n" raw_discard_max)"
+[ -z "$(fact "$n" modprobe_error)" ] || fail "$n: modprobe: $(fact "$n" modprobe_error)"
+[ -z "$(fact "$n" mount_error)" ] || fail "$n: mount: $(fact "$n" mount_error)"
+expect_fact "$n" umount ok
+expect_fact "$n" pattern_written ok
+expect_eq "$n: raw.img's first 4 MiB (md5, host side)" "$ref" \
+	"$(dd if="$D/raw.img" bs=64k count=64 2>/dev/null | md5sum | cut -d' ' -f1)"
+check_dmesg "$n"
+
+# ---- boot 2: read back ------------------------------------------------------
+n=read
+vmm_boot "$n" $args --append "$cmd mvmm.disk=read"
+expect_rc "$n" 0
+expect_fact "$n" hello "written by boot 1"
+expect_fact "$n" pattern_sum "$ref"
+expect_fact "$n" pattern_ref "$ref"
+
+# ---- boot 3: snapshot ------------------------------------------------------
+n=snap
+before=$(md5sum "$D/data.img" | cut -d' ' -f1)
+vmm_boot "$n" $args --set disk.data.snapshot=yes --append "$cmd mvmm.disk=snap"
+expect_rc "$n" 0
+[ -z "$(fact "$n" mount_error)" ] || fail "$n: mount: $(fact "$n" mount_error)"
+expect_fact "$n" hello "changed in a snapshot"
+expect_eq "$n: data.img after a snapshot boot (md5)" "$before" \
+	"$(md5sum "$D/data.img" | cut -d' ' -f1)"
+rm -rf "$D"
