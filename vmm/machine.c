@@ -190,7 +190,7 @@ static int machine_disks(struct machine *m)
 			.disk = { .path = d->path, .readonly = d->readonly,
 				  .snapshot = d->snapshot, .direct = d->direct },
 			.send = irq__msi_send, .send_opaque = &vm->irq,
-			.mem = &vm->mem, .hooks = &hooks,
+			.mem = &vm->mem, .hooks = &hooks, .irq = &vm->irq,
 		};
 
 		machine_device_place(m, d->pcie, NULL, NULL, &p.io_cpus);
@@ -459,6 +459,29 @@ static void machine_dump_vcpus(struct machine *m)
 	pr_err("  last console line: '%s'", line);
 }
 
+/* One line per disk at exit: what it served and how its interrupts went
+ * out (irqfd: from the I/O thread straight into KVM; msix: a masked vector
+ * latched, or no irqfd). */
+static void machine_disk_stats(const struct machine *m)
+{
+	unsigned i, q;
+
+	for (i = 0; i < m->nr_disks; i++) {
+		const struct virtio_blk *b = &m->disks[i];
+		unsigned long req = 0, ioerr = 0, unsupp = 0, bad = 0;
+
+		for (q = 0; q < b->nr_queues; q++) {
+			req += atomic_load(&b->q[q].stats.requests);
+			ioerr += atomic_load(&b->q[q].stats.ioerr);
+			unsupp += atomic_load(&b->q[q].stats.unsupp);
+			bad += atomic_load(&b->q[q].stats.bad_chain);
+		}
+		fprintf(stderr, "mvmm: disk %s: %lu requests (%lu I/O errors, %lu unsupported, %lu bad chains); interrupts: %lu by irqfd, %lu by msix\n",
+			b->name, req, ioerr, unsupp, bad, atomic_load(&b->vp.irqs_irqfd),
+			atomic_load(&b->vp.irqs_msix));
+	}
+}
+
 /* vCPU threads leave their run loop and park (vcpu.c) until joined, so the
  * exit report still sees each of them. */
 static void machine_stop_vcpus(struct machine *m)
@@ -475,6 +498,7 @@ static void machine_stop_vcpus(struct machine *m)
 	timeline__add(&m->timeline, "exit", NULL, 0);
 	if (m->report)
 		machine_report(m, "exit");
+	machine_disk_stats(m);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu__join(&vm->vcpus[i]);
 }

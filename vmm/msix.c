@@ -79,6 +79,20 @@ void msix__destroy(struct msix *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Tell the update hook about vector @v (all with @v < 0). Lock held. */
+static void notify_update(struct msix *m, int v)
+{
+	unsigned i = v < 0 ? 0 : v, end = v < 0 ? m->nr : (unsigned)v + 1;
+
+	for (; m->update && i < end; i++) {
+		const struct msix_entry *e = &m->table[i];
+
+		m->update(m->update_opaque, i,
+			  m->enabled && !m->masked && !(e->ctrl & CTRL_MASKBIT),
+			  (uint64_t)e->addr_hi << 32 | e->addr_lo, e->data);
+	}
+}
+
 void msix__reset(struct msix *m)
 {
 	unsigned i;
@@ -88,6 +102,16 @@ void msix__reset(struct msix *m)
 		m->table[i] = (struct msix_entry){ .ctrl = CTRL_MASKBIT };
 	memset(m->pba, 0, pba_words(m) * sizeof(*m->pba));
 	m->enabled = m->masked = false;
+	notify_update(m, -1);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void msix__set_update(struct msix *m, msix_update_fn fn, void *opaque)
+{
+	pthread_mutex_lock(&m->lock);
+	m->update = fn;
+	m->update_opaque = opaque;
+	notify_update(m, -1);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -124,6 +148,7 @@ void msix__cfg_write(struct msix *m, unsigned off, unsigned len)
 	pthread_mutex_lock(&m->lock);
 	m->enabled = ctrl & PCI_MSIX_FLAGS_ENABLE;
 	m->masked = ctrl & PCI_MSIX_FLAGS_MASKALL;
+	notify_update(m, -1);
 	flush_pending(m);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -152,6 +177,7 @@ static void table_access(struct msix *m, uint64_t off, void *data, uint32_t len,
 		/* Vector Control: only the mask bit is defined, the rest reads 0. */
 		w[word + i] = word + i == 3 ? vals[i] & CTRL_MASKBIT : vals[i];
 	}
+	notify_update(m, v);
 	if (was_masked && !(m->table[v].ctrl & CTRL_MASKBIT))
 		flush_pending(m);
 }

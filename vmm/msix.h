@@ -26,6 +26,11 @@ struct pci_func;
 #define MSIX_CAP_SIZE		12
 
 typedef int (*msix_send_fn)(void *opaque, uint64_t addr, uint32_t data);
+/* Vector @v's message or deliverability may have changed: @deliverable is
+ * enabled, not function-masked and not vector-masked. Runs under the
+ * model's lock (it must not call back into the model). */
+typedef void (*msix_update_fn)(void *opaque, unsigned v, bool deliverable, uint64_t addr,
+			       uint32_t data);
 
 struct msix_entry {
 	uint32_t addr_lo, addr_hi, data, ctrl;
@@ -43,6 +48,8 @@ struct msix {
 	bool enabled, masked;		/* Message Control, mirrored under lock */
 	msix_send_fn send;
 	void *send_opaque;
+	msix_update_fn update;		/* optional, msix__set_update */
+	void *update_opaque;
 };
 
 /*
@@ -76,6 +83,14 @@ bool msix__bar_access(struct msix *m, uint64_t off, void *data, uint32_t len, bo
  * the send callback's error.
  */
 int msix__notify(struct msix *m, unsigned vector);
+
+/*
+ * Follow each vector's state from outside (a device that delivers through
+ * a KVM irqfd routed to the vector's message while it is deliverable, and
+ * through msix__notify otherwise). Called once for every vector now, then
+ * on each change.
+ */
+void msix__set_update(struct msix *m, msix_update_fn fn, void *opaque);
 
 /* Pending bit of @vector (tests, device state). */
 bool msix__pending(struct msix *m, unsigned vector);

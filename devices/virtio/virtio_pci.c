@@ -39,8 +39,51 @@ static int vendor_cap(struct pci_func *f, uint8_t type, uint32_t off, uint32_t l
 static void vp_raise(struct virtio_pci *vp, uint16_t vector, uint8_t isr_bit)
 {
 	atomic_fetch_or(&vp->isr, isr_bit);
-	if (vector != VIRTIO_NO_VECTOR)
-		msix__notify(&vp->msix, vector);
+	if (vector == VIRTIO_NO_VECTOR || vector >= vp->msix.nr)
+		return;
+	if (atomic_load(&vp->irqfd[vector].on) &&
+	    !eventfd_write(vp->irqfd[vector].fd, 1)) {
+		atomic_fetch_add(&vp->irqs_irqfd, 1);
+		return;
+	}
+	atomic_fetch_add(&vp->irqs_msix, 1);
+	msix__notify(&vp->msix, vector);
+}
+
+/* msix_update_fn: keep vector @v's irqfd attached, with its GSI routed to
+ * the vector's message, exactly while the vector is deliverable. Under the
+ * MSI-X model's lock, so updates of one vector are ordered. */
+static void irqfd_update(void *opaque, unsigned v, bool deliverable, uint64_t addr,
+			 uint32_t data)
+{
+	struct virtio_pci *vp = opaque;
+	struct virtio_pci_irqfd *q = &vp->irqfd[v];
+
+	if (v >= ARRAY_SIZE(vp->irqfd) || q->fd < 0)
+		return;
+	if (!deliverable) {
+		if (atomic_load(&q->on) && !irq__irqfd(vp->irq, q->gsi, q->fd, false))
+			atomic_store(&q->on, false);
+		return;
+	}
+	if (!q->has_gsi) {
+		if (irq__alloc_gsi(vp->irq, &q->gsi) < 0)
+			return;		/* out of GSIs: msix__notify still works */
+		q->has_gsi = true;
+	}
+	if (!q->routed || q->addr != addr || q->data != data) {
+		if (irq__set_msi_route(vp->irq, q->gsi, addr, data) < 0) {
+			q->routed = false;
+			if (atomic_load(&q->on) && !irq__irqfd(vp->irq, q->gsi, q->fd, false))
+				atomic_store(&q->on, false);
+			return;
+		}
+		q->routed = true;
+		q->addr = addr;
+		q->data = data;
+	}
+	if (!atomic_load(&q->on) && !irq__irqfd(vp->irq, q->gsi, q->fd, true))
+		atomic_store(&q->on, true);
 }
 
 void virtio_pci__signal_queue(struct virtio_pci *vp, unsigned q)
@@ -445,6 +488,26 @@ static const struct pci_func_ops vp_ops = {
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* Detach and close every vector's irqfd, release its GSI. */
+static void irqfds_close(struct virtio_pci *vp)
+{
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(vp->irqfd); i++) {
+		struct virtio_pci_irqfd *q = &vp->irqfd[i];
+
+		if (atomic_load(&q->on))
+			irq__irqfd(vp->irq, q->gsi, q->fd, false);
+		if (q->routed)
+			irq__del_msi_route(vp->irq, q->gsi);
+		if (q->fd >= 0)
+			close(q->fd);
+		q->fd = -1;
+		atomic_store(&q->on, false);
+		q->routed = false;
+	}
+}
+
 int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_params *p)
 {
 	const struct pci_id id = {
@@ -475,6 +538,13 @@ int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_params *p)
 		vp->hooks = *p->hooks;
 		vp->has_hooks = true;
 	}
+	vp->irq = p->irq;
+	for (i = 0; i < ARRAY_SIZE(vp->irqfd); i++) {
+		vp->irqfd[i].fd = -1;
+		atomic_init(&vp->irqfd[i].on, false);
+	}
+	atomic_init(&vp->irqs_irqfd, 0);
+	atomic_init(&vp->irqs_msix, 0);
 	vp->features = p->features | 1ULL << VIRTIO_F_VERSION_1;
 	vp->nr_queues = p->nr_queues;
 	vp->devcfg_size = p->devcfg_size;
@@ -529,10 +599,21 @@ int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_params *p)
 	pci__set_wmask(&vp->pci, o + VIRTIO_PCI_CAP_OFFSET, 4, 0xffffffff);
 	pci__set_wmask(&vp->pci, o + VIRTIO_PCI_CAP_LENGTH, 4, 0xffffffff);
 	pci__set_wmask(&vp->pci, o + 16, 4, 0xffffffff);
+	if (vp->irq) {
+		for (i = 0; i <= vp->nr_queues; i++) {
+			vp->irqfd[i].fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+			if (vp->irqfd[i].fd < 0) {
+				ret = -errno;
+				goto err_msix;
+			}
+		}
+		msix__set_update(&vp->msix, irqfd_update, vp);
+	}
 	return 0;
 err_msix:
 	msix__destroy(&vp->msix);
 err_fds:
+	irqfds_close(vp);
 	for (i = 0; i < vp->nr_queues; i++)
 		if (vp->q[i].kick_fd >= 0)
 			close(vp->q[i].kick_fd);
@@ -554,6 +635,7 @@ void virtio_pci__destroy(struct virtio_pci *vp)
 	pci__unmap_bars(&vp->pci);
 	place_doorbells(vp, 0, false);
 	msix__destroy(&vp->msix);
+	irqfds_close(vp);
 	for (i = 0; i < vp->nr_queues; i++)
 		if (vp->q[i].kick_fd >= 0)
 			close(vp->q[i].kick_fd);

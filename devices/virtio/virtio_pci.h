@@ -20,8 +20,14 @@
  *  - Features: the device's plus VIRTIO_F_VERSION_1 (required of the
  *    driver), never ACCESS_PLATFORM; FEATURES_OK sticks only for a subset.
  *  - Interrupts: virtio_pci__signal_queue / __signal_config raise the MSI-X
- *    vector the driver chose (KVM_SIGNAL_MSI through the send callback);
- *    without MSI-X enabled the interrupt is dropped (no INTx).
+ *    vector the driver chose. With an irq seam (params.irq), each vector
+ *    that is deliverable (enabled, unmasked) has a GSI routed to its
+ *    message and a KVM irqfd, so signalling is one eventfd write from the
+ *    I/O thread; a masked vector goes through msix__notify, which latches
+ *    its pending bit (and an irqfd count left behind is injected by KVM
+ *    when the vector is unmasked and the irqfd attached again). Without
+ *    the seam (unit tests) every interrupt goes through msix__notify.
+ *    Without MSI-X enabled the interrupt is dropped (no INTx).
  *  - Locking: vp->lock serialises register accesses against resets;
  *    signalling takes only the MSI-X model's lock.
  */
@@ -34,6 +40,7 @@
 #include <stdint.h>
 
 #include "devices/virtio/virtqueue.h"
+#include "vmm/irq.h"
 #include "vmm/msix.h"
 #include "vmm/pci.h"
 
@@ -85,6 +92,18 @@ struct virtio_pci_params {
 	void *send_opaque;
 	const struct gmem *mem;
 	const struct virtio_pci_hooks *hooks;
+	struct irq *irq;		/* GSI routes + irqfds; NULL: msix__notify */
+};
+
+/* One MSI-X vector's irqfd (with an irq seam). */
+struct virtio_pci_irqfd {
+	int fd;				/* eventfd, -1: none */
+	uint32_t gsi;
+	bool has_gsi;
+	bool routed;			/* the GSI's route is addr/data below */
+	uint64_t addr;
+	uint32_t data;
+	atomic_bool on;			/* attached: signal by eventfd write */
 };
 
 struct virtio_pci_queue {
@@ -120,6 +139,9 @@ struct virtio_pci {
 	bool started;			/* ops->start succeeded */
 	unsigned nr_queues;
 	struct virtio_pci_queue q[VIRTIO_PCI_MAX_QUEUES];
+	struct irq *irq;
+	struct virtio_pci_irqfd irqfd[VIRTIO_PCI_MAX_QUEUES + 1];	/* per vector */
+	atomic_ulong irqs_irqfd, irqs_msix;	/* how interrupts went out */
 	uint8_t devcfg[VIRTIO_PCI_DEVCFG_MAX];
 	unsigned devcfg_size;
 	pthread_mutex_t cfg_lock;	/* devcfg[] against device updates */

@@ -254,6 +254,60 @@ static void test_delivery_and_masks(void **state)
 	dev_free(d);
 }
 
+/* What the update hook last heard about one vector. */
+struct watch {
+	unsigned v, calls;
+	bool deliverable;
+	uint64_t addr;
+	uint32_t data;
+};
+
+static void watch_update(void *opaque, unsigned v, bool deliverable, uint64_t addr,
+			 uint32_t data)
+{
+	struct watch *w = opaque;
+
+	if (v != w->v)
+		return;
+	w->calls++;
+	w->deliverable = deliverable;
+	w->addr = addr;
+	w->data = data;
+}
+
+/* The hook follows deliverability (enable, function mask, vector mask) and
+ * the message of each vector, which is what an irqfd user keys on. */
+static void test_update_hook(void **state)
+{
+	struct dev *d = dev_new();
+	struct watch w = { .v = 7 };
+
+	(void)state;
+	msix__set_update(&d->m, watch_update, &w);
+	assert_int_equal(w.calls, 1);		/* told once at once */
+	assert_false(w.deliverable);
+	program(d, 7, 0xfee02000, 0x41, false);
+	assert_false(w.deliverable);		/* MSI-X still disabled */
+	ctrl(d, PCI_MSIX_FLAGS_ENABLE);
+	assert_true(w.deliverable);
+	assert_int_equal(w.addr, 0xfee02000);
+	assert_int_equal(w.data, 0x41);
+	ctrl(d, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	assert_false(w.deliverable);
+	ctrl(d, PCI_MSIX_FLAGS_ENABLE);
+	assert_true(w.deliverable);
+	/* Retargeting: masked, new message, unmasked. */
+	bar_wr32(d, TABLE + 16 * 7 + 12, 1);
+	assert_false(w.deliverable);
+	bar_wr32(d, TABLE + 16 * 7 + 8, 0x42);
+	bar_wr32(d, TABLE + 16 * 7 + 12, 0);
+	assert_true(w.deliverable);
+	assert_int_equal(w.data, 0x42);
+	msix__reset(&d->m);
+	assert_false(w.deliverable);
+	dev_free(d);
+}
+
 static void test_bad_geometry(void **state)
 {
 	struct dev *d = dev_new();
@@ -323,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_capability),
 		cmocka_unit_test(test_table_accesses),
 		cmocka_unit_test(test_delivery_and_masks),
+		cmocka_unit_test(test_update_hook),
 		cmocka_unit_test(test_bad_geometry),
 		cmocka_unit_test(test_concurrent_raises),
 	};

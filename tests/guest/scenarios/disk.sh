@@ -70,6 +70,15 @@ expect_fact "$n" pattern_written ok
 expect_eq "$n: raw.img's first 4 MiB (md5, host side)" "$ref" \
 	"$(dd if="$D/raw.img" bs=64k count=64 2>/dev/null | md5sum | cut -d' ' -f1)"
 check_dmesg "$n"
+# Interrupts leave the I/O threads by irqfd (no vCPU userspace exit).
+l=$(grep '^mvmm: disk data: ' "$OUT/$n.err")
+note "$l"
+set -- $(echo "$l" | sed -n 's/.*: \([0-9]*\) requests (\([0-9]*\) I\/O errors.*interrupts: \([0-9]*\) by irqfd, \([0-9]*\) by msix/\1 \2 \3 \4/p')
+[ $# = 4 ] || fail "$n: no 'disk data' statistics line on stderr"
+expect_range "$n: data disk requests" 10 1000000 "$1"
+expect_eq "$n: data disk I/O errors" 0 "$2"
+expect_range "$n: data disk interrupts by irqfd" 10 1000000 "$3"
+expect_range "$n: data disk interrupts by msix (masked vectors only)" 0 $(($3 / 10)) "$4"
 
 # ---- boot 2: read back ------------------------------------------------------
 n=read
