@@ -591,6 +591,7 @@ int virtio_blk__init(struct virtio_blk *b, const struct virtio_blk_params *p, ch
 		.nr_queues = p->queues, .queue_size = VIRTIO_BLK_QUEUE_SIZE,
 		.devcfg_size = sizeof(struct virtio_blk_config), .ops = &blk_ops, .opaque = b,
 		.send = p->send, .send_opaque = p->send_opaque, .mem = p->mem, .hooks = p->hooks,
+		.irq = p->irq,
 	};
 	char why[256];
 	unsigned i;

@@ -54,6 +54,7 @@ struct virtio_blk_params {
 	void *send_opaque;
 	const struct gmem *mem;
 	const struct virtio_pci_hooks *hooks;
+	struct irq *irq;		/* irqfd delivery; NULL: msix__notify */
 	struct idset io_cpus;		/* I/O threads' CPUs; empty: not pinned */
 };
 
