@@ -7,6 +7,8 @@
 #   make bench    boot time and memory of mvmm vs QEMU, as ratios
 #   make stress   boot reliability: N inner boots per VMM (STRESS_ARGS, see
 #                 tests/testhost/stress.sh --help)
+#   make image    the Debian 12 guest image, kernel and initrd in build/image/
+#                 (cached; configs/node1.ini boots them)
 #   make deps     install missing Debian packages (idempotent)
 #   make experiment  the pinning experiment kit: placement matrix through the
 #                 control socket, results in build/experiment/
@@ -37,7 +39,7 @@ MAN1DIR := $(DESTDIR)$(PREFIX)/share/man/man1
 DATADIR := $(DESTDIR)$(PREFIX)/share/mvmm
 DOCDIR  := $(DESTDIR)$(PREFIX)/share/doc/mvmm
 
-.PHONY: all deps check unit kmod guest-test demo bench stress experiment install clean
+.PHONY: all deps check unit kmod image guest-test demo bench stress experiment install clean
 all: mvmm
 
 mvmm: $(OBJS)
@@ -72,6 +74,9 @@ unit: $(UNIT) mvmm
 # The guest driver, built against the guest kernel's own headers (cached).
 kmod:
 	@scripts/build-kmod.sh >/dev/null
+
+image: deps kmod
+	@scripts/build-image.sh
 
 guest-test: mvmm $(TOOLS) kmod
 	@tests/testhost/run-guest-tests.sh

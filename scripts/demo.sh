@@ -40,6 +40,8 @@ if [ -z "$config" ]; then
 	# The reference node: here when the host can take it, else in the test host.
 	if [ "$force_th" = 0 ] && [ "$hw_kvm" = 1 ] && [ -d /sys/devices/system/node/node1 ]; then
 		config=configs/node1.ini
+		# node1.ini names the image's files (its root disk among them).
+		scripts/build-image.sh >/dev/null
 		append="console=ttyS0 panic=-1 mvmm.kmod=num_vfs=2 mvmm.run=/bin/accel-inguest.sh mvmm.accel_demo=1"
 	else
 		config=tests/guest/configs/accel-demo.ini

@@ -6,7 +6,8 @@ PKGS="gcc make pkg-config linux-libc-dev
 libinih-dev libnuma-dev liburing-dev libfdt-dev libcmocka-dev libjansson-dev
 acpica-tools pciutils numactl
 qemu-system-x86 busybox-static cpio lz4 gzip kmod
-gcc-12 libelf1 groff-base gnuplot-nox strace"
+gcc-12 libelf1 groff-base gnuplot-nox strace
+mmdebstrap e2fsprogs"
 
 missing=""
 for p in $PKGS; do

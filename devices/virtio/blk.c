@@ -36,6 +36,7 @@ struct blk_req {
 	uint64_t sector, len;		/* data bytes */
 	unsigned pending;		/* SQEs not yet completed */
 	int res;			/* first error, 0 if none */
+	bool zero_fallback;		/* ZERO_RANGE unsupported: zero by hand */
 	unsigned nseg;			/* discard / write-zeroes ranges */
 	uint64_t seg_sector[VIRTIO_BLK_MAX_DWZ_SEG];
 	uint32_t seg_n[VIRTIO_BLK_MAX_DWZ_SEG];
@@ -74,13 +75,43 @@ static void complete(struct virtio_blk_queue *bq, struct blk_ring *r, uint16_t h
 	r->completed++;
 }
 
+/* Write-zeroes where fallocate(ZERO_RANGE) is not supported (tmpfs, some
+ * block devices): punch a hole (reads zeroes in a regular file), else write
+ * zeroes. Synchronous: rare, and only on such backends. */
+static int zero_sync(struct disk *d, const struct blk_req *q)
+{
+	static const uint8_t zero[64 << 10];
+	int fd = disk__write_fd(d);
+	unsigned i;
+
+	for (i = 0; i < q->nseg; i++) {
+		uint64_t off = q->seg_sector[i] * DISK_SECTOR, len = q->seg_n[i] * DISK_SECTOR;
+
+		if (!d->blockdev &&
+		    !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len))
+			continue;
+		while (len) {
+			ssize_t n = pwrite(fd, zero, MIN(len, sizeof(zero)), off);
+
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO;
+			off += n;
+			len -= n;
+		}
+	}
+	return 0;
+}
+
 /* A request's I/O is done: its status, the used entry, free it. */
 static void req_done(struct virtio_blk_queue *bq, struct blk_ring *r, struct blk_req *q)
 {
 	struct disk *d = &bq->blk->disk;
-	uint8_t st = q->res ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
-
+	uint8_t st;
 	unsigned i;
+
+	if (q->zero_fallback && !q->res)
+		q->res = zero_sync(d, q);
+	st = q->res ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 
 	/* A snapshot reads these sectors from the overlay from now on. */
 	if (!q->res && q->type == VIRTIO_BLK_T_OUT)
@@ -133,6 +164,13 @@ static void handle_cqe(struct virtio_blk_queue *bq, struct blk_ring *r, struct i
 		res = finish_rw(q, q->type == VIRTIO_BLK_T_IN ?
 				   disk__read_fd(d, q->sector, q->len / DISK_SECTOR) :
 				   disk__write_fd(d), res);
+	/* A discard is a hint: a backend without hole punching ignores it. */
+	if (q->type == VIRTIO_BLK_T_DISCARD && (res == -EOPNOTSUPP || res == -EINVAL))
+		res = 0;
+	if (q->type == VIRTIO_BLK_T_WRITE_ZEROES && (res == -EOPNOTSUPP || res == -EINVAL)) {
+		q->zero_fallback = true;
+		res = 0;
+	}
 	if (res < 0 && !q->res)
 		q->res = res;
 	if (!--q->pending)

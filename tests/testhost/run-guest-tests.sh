@@ -29,7 +29,7 @@ done
 [ ${#names[@]} -gt 0 ] || mapfile -t names < <(grep -v -e '^#' -e '^[[:space:]]*$' "$scen_dir/SUITE")
 
 # Group by host shape, keeping the suite order within a group.
-declare -A group=() needq=()
+declare -A group=() needq=() needi=()
 order=()
 for s in "${names[@]}"; do
 	[ -f "$scen_dir/$s.sh" ] || th_die "no scenario $s ($scen_dir/$s.sh)"
@@ -37,6 +37,8 @@ for s in "${names[@]}"; do
 	n=${n:-1}
 	# "# needs: qemu": that shape's test host also gets QEMU (comparisons).
 	grep -q '^# needs: qemu' "$scen_dir/$s.sh" && needq[$n]=1
+	# "# needs: image": the Debian image (make image) as the test host's disk.
+	grep -q '^# needs: image' "$scen_dir/$s.sh" && needi[$n]=1
 	[ -n "${group[$n]:-}" ] || order+=("$n")
 	group[$n]="${group[$n]:-}${group[$n]:+,}$s"
 done
@@ -54,6 +56,13 @@ done
 # were seen in one clean-clone run), each time only after such a detected
 # fault; every rerun is printed and counted in the summary. A wedged scenario (the heartbeat still beating)
 # is a failure.
+# The image is built (or found in its cache) once, before any test host.
+image_opts=()
+if [ ${#needi[@]} -gt 0 ]; then
+	"$REPO_ROOT/scripts/build-image.sh" >/dev/null
+	image_opts=(--disk "$REPO_ROOT/build/image/debian.raw"
+		--add "$REPO_ROOT/build/image/initrd.img:/testhost/image/initrd.img")
+fi
 MAX_RETRIES=2
 reruns=0
 run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
@@ -65,7 +74,8 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 		[ "$attempt" -gt 0 ] && run=guest-nodes$n-rerun$attempt
 		"$testhost" --run "$run" --host-nodes "$n" \
 			--host-cpus $((n > 2 ? n : 2 / n * n)) --scenarios "$todo" \
-			${needq[$n]:+--with-qemu} ${opts[@]+"${opts[@]}"} || true
+			${needq[$n]:+--with-qemu} ${needi[$n]:+"${image_opts[@]}"} \
+			${opts[@]+"${opts[@]}"} || true
 		res=$TH_BUILD/$run.results
 		fault=$(th_host_fault "$TH_BUILD/$run.log")
 		lost=()

@@ -15,6 +15,8 @@
 #   --mvmm PATH           the mvmm binary (default ./mvmm, or $MVMM_BIN)
 #   --add SRC:DST         extra file in the test host (repeatable)
 #   --module NAME         extra stock-kernel module loaded in the test host
+#   --disk FILE           a raw image as the test host's read-only virtio disk
+#                         (/dev/vda inside; loads virtio_pci and virtio_blk)
 #   --guest-add SRC:DST   extra file in the inner guest's initramfs
 #   --guest-module NAME   extra stock-kernel module in the inner guest's initramfs
 #   --scenario-timeout S  per-scenario bound inside the test host (default 240)
@@ -43,7 +45,7 @@ run=guest; scenarios=; nodes=1; hcpus=2; hmem=3072; vmm=mvmm; with_qemu=0
 mvmm_bin=${MVMM_BIN:-$REPO_ROOT/mvmm}; per_timeout=240; timeout=; demo=; stream=0
 tcg=${TH_TCG:-multi}; host_append=${TH_HOST_APPEND:-}
 kvm_amd=${TH_KVM_AMD-vgif=0 nested=0 npt=0}; progress_timeout=; cpu=${TH_CPU:-max}
-adds=(); mods=(); gargs=()
+adds=(); mods=(); gargs=(); disk=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run) run=$2; shift 2 ;;
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--mvmm) mvmm_bin=$2; shift 2 ;;
 	--add) adds+=("$2"); shift 2 ;;
 	--module) mods+=("$2"); shift 2 ;;
+	--disk) disk=$2; mods+=(virtio_pci virtio_blk); shift 2 ;;
 	--guest-add) gargs+=(--add "$2"); shift 2 ;;
 	--guest-module) gargs+=(--module "$2"); shift 2 ;;
 	--scenario-timeout) per_timeout=$2; shift 2 ;;
@@ -76,7 +79,17 @@ done
 [ -n "$scenarios" ] || [ -n "$demo" ] ||
 	scenarios=$(grep -v -e '^#' -e '^[[:space:]]*$' "$REPO_ROOT/tests/guest/scenarios/SUITE" | tr '\n' ' ')
 nscen=$(echo $scenarios | wc -w)
-[ -n "$timeout" ] || timeout=$((60 + 150 * (nscen > 0 ? nscen : 1)))
+# Each scenario may need more than 150 s ("# budget: N" in its file, e.g.
+# a systemd boot); the test host's bound is their sum, and the per-scenario
+# bound in the test host covers the largest.
+budget=0
+for s in $scenarios; do
+	b=$(sed -n 's/^# budget: *\([0-9]*\).*/\1/p' "$REPO_ROOT/tests/guest/scenarios/$s.sh" 2>/dev/null | head -n 1)
+	b=${b:-150}
+	budget=$((budget + b))
+	[ "$b" -gt "$per_timeout" ] && per_timeout=$b
+done
+[ -n "$timeout" ] || timeout=$((60 + (nscen > 0 ? budget : 150)))
 [ $((hcpus % nodes)) -eq 0 ] || th_die "--host-cpus $hcpus does not split evenly over $nodes nodes"
 [ $((hmem % nodes)) -eq 0 ] || th_die "--host-mem $hmem does not split evenly over $nodes nodes"
 
@@ -193,6 +206,12 @@ qemu_args() {
 		echo -device pxb-pcie,id=thpxb,bus_nr=0x40,numa_node=1,bus=pcie.0
 		echo -device pcie-root-port,id=thrp,bus=thpxb,chassis=40
 		echo -device edu,bus=thrp
+	fi
+	# The test host's own disk (the Debian image for the disk-image boot):
+	# read-only, so nothing in the test host can change the cached image.
+	if [ -n "$disk" ]; then
+		echo -drive "file=$disk,if=none,id=thdisk,format=raw,readonly=on,cache=unsafe"
+		echo -device virtio-blk-pci,drive=thdisk,bus=pcie.0
 	fi
 	echo -nographic -no-reboot -monitor none -nic none -vga none
 	echo -serial stdio -serial "file:$detail"

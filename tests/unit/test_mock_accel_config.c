@@ -22,14 +22,40 @@ struct loaded {
 	struct topology topo;
 };
 
+/* Stand-ins for what `make image` builds (the configs name the files in build/image/):
+ * any non-empty initrd, and an image of whole sectors. */
+static char fx_initrd[] = "/tmp/mvmm-test-initrd-XXXXXX";
+static char fx_image[] = "/tmp/mvmm-test-image-XXXXXX";
+
+static void fixtures(void)
+{
+	static bool made;
+	int fd;
+
+	if (made)
+		return;
+	fd = mkstemp(fx_initrd);
+	assert_true(fd >= 0 && write(fd, "initrd", 6) == 6);
+	close(fd);
+	fd = mkstemp(fx_image);
+	assert_true(fd >= 0 && ftruncate(fd, 1 << 20) == 0);
+	close(fd);
+	made = true;
+}
+
 static void load(const char *path, struct loaded *l)
 {
-	char err[CONFIG_ERR_LEN];
+	char err[CONFIG_ERR_LEN], set[128];
 	struct numa_host h;
 
+	fixtures();
 	memset(l, 0, sizeof(*l));
+	snprintf(set, sizeof(set), "disk.root.path=%s", fx_image);
 	if (config__load(&l->cfg, path, err, sizeof(err)) < 0 ||
-	    config__override(&l->cfg, nt_kernel, NULL, NULL, err, sizeof(err)) < 0 ||
+	    (strstr(path, "configs/node") == path &&
+	     config__set(&l->cfg, set, err, sizeof(err)) < 0) ||
+	    config__override(&l->cfg, nt_kernel, strstr(path, "configs/node") == path ?
+			     fx_initrd : NULL, NULL, err, sizeof(err)) < 0 ||
 	    config__finish(&l->cfg, err, sizeof(err)) < 0)
 		fail_msg("%s: %s", path, err);
 	if (topology__build(&l->topo, &l->cfg, err, sizeof(err)) < 0)
@@ -122,6 +148,11 @@ static void test_reference_nodes(void **state)
 	assert_string_equal(a->cfg.name, "mock-cluster-node1");
 	assert_string_equal(b->cfg.name, "mock-cluster-node2");
 	assert_int_equal(a->topo.distance[0][1], 20);
+	/* The root disk: a snapshot behind the node-0 expander. */
+	assert_int_equal(a->cfg.nr_disks, 1);
+	assert_true(a->cfg.disks[0].snapshot);
+	assert_int_equal(a->cfg.disks[0].pcie, 0);
+	assert_int_equal(a->cfg.disks[0].queues, 4);
 	collect_uuids(a, u, &n);
 	collect_uuids(b, u, &n);
 	assert_int_equal(n, 12);
@@ -160,7 +191,12 @@ int main(void)
 		cmocka_unit_test(test_testhost_variant),
 	};
 
+	int ret;
+
 	(void)nt_topology;	/* the shared helpers this test does not need */
 	(void)nt_done;
-	return cmocka_run_group_tests(tests, nt_setup, nt_teardown);
+	ret = cmocka_run_group_tests(tests, nt_setup, nt_teardown);
+	unlink(fx_initrd);
+	unlink(fx_image);
+	return ret;
 }
