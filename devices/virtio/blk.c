@@ -544,6 +544,8 @@ static int blk_start(struct virtio_pci *vp)
 	unsigned i;
 	int ret = 0;
 
+	if (b->no_threads)	/* the test serves the queues (virtio_blk__poll) */
+		return 0;
 	pthread_attr_init(&attr);
 	if (!idset__empty(&b->io_cpus)) {
 		CPU_ZERO(&set);
@@ -649,6 +651,7 @@ int virtio_blk__init(struct virtio_blk *b, const struct virtio_blk_params *p, ch
 	       MIN(strlen(p->serial ? p->serial : p->name), sizeof(b->serial)));
 	b->nr_queues = p->queues;
 	b->io_cpus = p->io_cpus;
+	b->no_threads = p->no_threads;
 	ret = disk__open(&b->disk, &p->disk, why, sizeof(why));
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", p->disk.path, why);

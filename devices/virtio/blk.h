@@ -56,6 +56,10 @@ struct virtio_blk_params {
 	const struct virtio_pci_hooks *hooks;
 	struct irq *irq;		/* irqfd delivery; NULL: msix__notify */
 	struct idset io_cpus;		/* I/O threads' CPUs; empty: not pinned */
+	/* Unit tests: DRIVER_OK starts no I/O thread and the caller serves
+	 * the queues with virtio_blk__poll(). A running thread owns its
+	 * queue, so polling one while it runs would race on the ring. */
+	bool no_threads;
 };
 
 struct virtio_blk {
@@ -66,6 +70,7 @@ struct virtio_blk {
 	unsigned nr_queues;
 	struct virtio_blk_queue q[VIRTIO_BLK_MAX_QUEUES];
 	struct idset io_cpus;
+	bool no_threads;		/* params.no_threads */
 };
 
 /* Open the image and build the function (pci_host__add_device(&b->vp.pci)).
@@ -76,8 +81,9 @@ void virtio_blk__destroy(struct virtio_blk *b);
 
 /*
  * Serve queue @q once, synchronously, on its own io_uring (unit tests
- * without threads): pop everything available, run it to completion,
- * publish. Returns the requests completed, or -errno.
+ * built with params.no_threads: never while the queue's I/O thread runs):
+ * pop everything available, run it to completion, publish. Returns the
+ * requests completed, or -errno.
  */
 int virtio_blk__poll(struct virtio_blk *b, unsigned q);
 

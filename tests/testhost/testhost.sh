@@ -190,6 +190,8 @@ qemu_state() {
 # host-init's heartbeat comes every 10 s (with the test host's uptime, so
 # the gaps can be read back from the log); six missed beats while the test
 # host's CPUs run means its kernel no longer schedules its own userspace.
+# The clock starts when host-init is reached, so a freeze before the first
+# beat counts too (one was seen 4 s into a test host's life).
 FROZEN_AFTER=60
 
 # ---- boot -----------------------------------------------------------------
@@ -288,7 +290,7 @@ while :; do
 		printf '%s\n' "${line//$'\e'\[*([0-9;?])[a-zA-Z]/}"
 	fi
 	case $line in
-	*@@HOST-INIT-REACHED*) got_init=1; progress=$SECONDS; init_at=$(th_elapsed "$t_boot") ;;
+	*@@HOST-INIT-REACHED*) got_init=1; progress=$SECONDS; beat=$SECONDS; init_at=$(th_elapsed "$t_boot") ;;
 	@@RESULT\ *)
 		progress=$SECONDS
 		set -- $line
