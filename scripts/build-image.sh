@@ -8,7 +8,7 @@
 # Boot it with root=/dev/vda console=ttyS0 (configs/node1.ini does).
 #
 # The image: mmdebstrap (minbase, apt's configured sources) with systemd,
-# openssh-server, iproute2, numactl, pciutils, kmod; the stock kernel's
+# openssh-server, iproute2, numactl, pciutils, kmod, fio; the stock kernel's
 # modules and the guest driver (guest-kmod/, built for that kernel) loaded
 # at boot with num_vfs=2; root password "mvmm" (also over SSH: a test
 # image, not for networks you do not own); a serial console on ttyS0;
@@ -25,7 +25,7 @@ set -eu
 
 force=0
 [ "${1:-}" = --force ] && force=1
-PKGS=systemd,systemd-sysv,udev,dbus,openssh-server,iproute2,numactl,pciutils,kmod,procps,util-linux,e2fsprogs,ca-certificates,less
+PKGS=systemd,systemd-sysv,udev,dbus,openssh-server,iproute2,numactl,pciutils,kmod,procps,util-linux,e2fsprogs,ca-certificates,less,fio
 SIZE=2G
 out=$REPO_ROOT/build/image
 th_kernel_fetch

@@ -15,6 +15,7 @@
 #   --mvmm PATH           the mvmm binary (default ./mvmm, or $MVMM_BIN)
 #   --add SRC:DST         extra file in the test host (repeatable)
 #   --module NAME         extra stock-kernel module loaded in the test host
+#   --bin PATH            an executable (with its libraries) in /testhost/bin
 #   --disk FILE           a raw image as the test host's read-only virtio disk
 #                         (/dev/vda inside; loads virtio_pci and virtio_blk)
 #   --guest-add SRC:DST   extra file in the inner guest's initramfs
@@ -45,7 +46,7 @@ run=guest; scenarios=; nodes=1; hcpus=2; hmem=3072; vmm=mvmm; with_qemu=0
 mvmm_bin=${MVMM_BIN:-$REPO_ROOT/mvmm}; per_timeout=240; timeout=; demo=; stream=0
 tcg=${TH_TCG:-multi}; host_append=${TH_HOST_APPEND:-}
 kvm_amd=${TH_KVM_AMD-vgif=0 nested=0 npt=0}; progress_timeout=; cpu=${TH_CPU:-max}
-adds=(); mods=(); gargs=(); disk=
+adds=(); mods=(); gargs=(); disk=; bins=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run) run=$2; shift 2 ;;
@@ -58,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--mvmm) mvmm_bin=$2; shift 2 ;;
 	--add) adds+=("$2"); shift 2 ;;
 	--module) mods+=("$2"); shift 2 ;;
+	--bin) bins+=("$2"); shift 2 ;;
 	--disk) disk=$2; mods+=(virtio_pci virtio_blk); shift 2 ;;
 	--guest-add) gargs+=(--add "$2"); shift 2 ;;
 	--guest-module) gargs+=(--module "$2"); shift 2 ;;
@@ -154,6 +156,9 @@ build_host() {
 	cp "$REPO_ROOT"/tests/guest/scenarios/*.sh "$root/testhost/scenarios/"
 	[ -n "$demo" ] && th_add_file "$root" "$demo" "/testhost/demo/$(basename "$demo")"
 	local a
+	for a in ${bins[@]+"${bins[@]}"}; do
+		th_add_bin "$root" "$a" "/testhost/bin/$(basename "$a")"
+	done
 	for a in ${adds[@]+"${adds[@]}"}; do
 		th_add_file "$root" "${a%%:*}" "${a#*:}"
 	done
