@@ -265,6 +265,13 @@ static void submit(struct virtio_blk_queue *bq, struct blk_ring *r, const struct
 	q->status = status;
 	q->type = hdr.type;
 	q->sector = hdr.sector;
+	/* An unknown type is UNSUPP whatever its data looks like (5.2.6.1). */
+	if (q->type != VIRTIO_BLK_T_IN && q->type != VIRTIO_BLK_T_OUT &&
+	    q->type != VIRTIO_BLK_T_FLUSH && q->type != VIRTIO_BLK_T_GET_ID &&
+	    q->type != VIRTIO_BLK_T_DISCARD && q->type != VIRTIO_BLK_T_WRITE_ZEROES) {
+		st = VIRTIO_BLK_S_UNSUPP;
+		goto done_now;
+	}
 	/* The data: readable after the header (OUT, DISCARD, WRITE_ZEROES) or
 	 * writable before the status byte (IN, GET_ID). */
 	if (q->type == VIRTIO_BLK_T_IN || q->type == VIRTIO_BLK_T_GET_ID) {

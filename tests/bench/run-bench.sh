@@ -81,3 +81,57 @@ fi
 echo "raw data: $TH_BUILD/bench.data, $TH_BUILD/bench.exits"
 # Setup cost needs no guest to boot: on this machine's own /dev/kvm.
 tests/bench/setup-cost.sh 2>/dev/null
+
+# Block I/O: fio in the Debian image under both VMMs, and on the test host
+# itself (the limit), in one test-host run with the image as its disk.
+fio_rounds=${BENCH_FIO_ROUNDS:-2}
+scripts/build-image.sh >/dev/null
+echo "$fio_rounds" >"$TH_BUILD/bench.fio-rounds"
+tests/testhost/testhost.sh --run bench-fio --with-qemu --scenarios bench-fio \
+	--disk build/image/debian.raw --bin /usr/bin/fio \
+	--add build/image/initrd.img:/testhost/image/initrd.img \
+	--add tests/bench/bench-fio.sh:/testhost/scenarios/bench-fio.sh \
+	--add tests/bench/bench-fio.ini:/testhost/bench/bench-fio.ini \
+	--add "$TH_BUILD/bench.fio-rounds:/testhost/bench/fio-rounds" \
+	--scenario-timeout $((fio_rounds * 2 * 200 + 120)) --timeout $((fio_rounds * 2 * 200 + 300)) \
+	>"$TH_BUILD/bench-fio.summary" 2>&1 || {
+	cat "$TH_BUILD/bench-fio.summary"
+	echo "bench: the fio run failed (log: $TH_BUILD/bench-fio.detail.log)" >&2
+	exit 1
+}
+tr -d '\r' <"$TH_BUILD/bench-fio.detail.log" | grep -a '^@@FIO vmm=' >"$TH_BUILD/bench-fio.data"
+awk '
+function field(name,   i, kv) {
+	for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] }
+	return ""
+}
+{
+	v = field("vmm"); j = field("job"); k = ++n[v, j]
+	iops[v, j, k] = field("iops") + 0; bw[v, j, k] = field("bw_kibs") + 0
+	# IOs per busy guest CPU second over the 15 s (+2 s ramp) run
+	kib[v, j, k] = field("kib") + 0; busy[v, j, k] = field("busy_ticks") + 0
+}
+function med(a, v, j,   i, c, t, x, y) {
+	c = n[v, j]
+	for (i = 1; i <= c; i++) x[i] = a[v, j, i]
+	for (i = 1; i <= c; i++) for (y = i + 1; y <= c; y++) if (x[y] < x[i]) { t = x[i]; x[i] = x[y]; x[y] = t }
+	return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2
+}
+function per_cpu(v, j, bs,   i, c, r, x, y, t) {
+	c = n[v, j]
+	for (i = 1; i <= c; i++) x[i] = busy[v, j, i] ? iops[v, j, i] * 17 / (busy[v, j, i] / 100) : 0
+	for (i = 1; i <= c; i++) for (y = i + 1; y <= c; y++) if (x[y] < x[i]) { t = x[i]; x[i] = x[y]; x[y] = t }
+	return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2
+}
+END {
+	if (!n["mvmm", "randread"] || !n["qemu", "randread"]) { print "bench: missing fio results"; exit 1 }
+	printf "\nfio in the guest (Debian image, virtio-blk, O_DIRECT, read-only), medians of %d runs per VMM:\n", n["mvmm", "randread"]
+	printf "%-28s %12s %12s %12s %8s\n", "", "mvmm", "qemu", "test host", "mvmm/qemu"
+	printf "%-28s %12.0f %12.0f %12.0f %8.2f\n", "4k randread QD32, IOPS", med(iops, "mvmm", "randread"), \
+		med(iops, "qemu", "randread"), med(iops, "host", "randread"), med(iops, "mvmm", "randread") / med(iops, "qemu", "randread")
+	printf "%-28s %12.1f %12.1f %12.1f %8.2f\n", "1M seq read QD8, MB/s", med(bw, "mvmm", "read") / 1024, \
+		med(bw, "qemu", "read") / 1024, med(bw, "host", "read") / 1024, med(bw, "mvmm", "read") / med(bw, "qemu", "read")
+	printf "%-28s %12.0f %12.0f %12s %8.2f\n", "4k IOPS per guest CPU second", per_cpu("mvmm", "randread"), \
+		per_cpu("qemu", "randread"), "-", per_cpu("qemu", "randread") ? per_cpu("mvmm", "randread") / per_cpu("qemu", "randread") : 0
+}' "$TH_BUILD/bench-fio.data"
+echo "raw data: $TH_BUILD/bench-fio.data"
