@@ -177,7 +177,7 @@ static void set_status(struct virtio_pci *vp, uint8_t v)
 	/* FEATURES_OK only for a subset of what we offer, VERSION_1 included. */
 	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    ((vp->driver_features & ~vp->features) ||
-	     0))
+	     !(vp->driver_features & (1ULL << VIRTIO_F_VERSION_1))))
 		v &= ~VIRTIO_CONFIG_S_FEATURES_OK;
 	/* NEEDS_RESET is the device's bit; the driver cannot clear it. */
 	v = (v & ~VIRTIO_CONFIG_S_NEEDS_RESET) | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
