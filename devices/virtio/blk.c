@@ -400,12 +400,16 @@ static void process(struct virtio_blk_queue *bq, struct blk_ring *r)
 		while ((ret = vq__pop(vq, &c)) != 0) {
 			if (ret == -EPROTO) {
 				r->broken = true;
-				virtio_pci__needs_reset(&bq->blk->vp);
+				virtio_pci__needs_reset(&bq->blk->vp, "the driver broke a virtqueue");
 				return;
 			}
 			if (ret == -EFAULT) {	/* bad buffers: fail it, status if we can */
+				const struct iovec *st = &c.iov[c.nr - 1];
+
 				atomic_fetch_add(&bq->stats.bad_chain, 1);
-				complete(bq, r, c.head, NULL, VIRTIO_BLK_S_IOERR, 0);
+				complete(bq, r, c.head, c.last_in ?
+					 (uint8_t *)st->iov_base + st->iov_len - 1 : NULL,
+					 VIRTIO_BLK_S_IOERR, 0);
 				continue;
 			}
 			submit(bq, r, &c);
@@ -499,7 +503,7 @@ static void *io_thread(void *arg)
 	snprintf(name, sizeof(name), "blk-%.6s.%u", b->name, bq->idx);
 	pthread_setname_np(pthread_self(), name);
 	if (ring_init(&r) < 0) {
-		virtio_pci__needs_reset(&b->vp);
+		virtio_pci__needs_reset(&b->vp, "cannot set up an io_uring for a queue");
 		return NULL;
 	}
 	arm_poll(&r, kick_fd, TAG_KICK);

@@ -98,13 +98,12 @@ void virtio_pci__signal_config(struct virtio_pci *vp)
 	vp_raise(vp, __atomic_load_n(&vp->msix_config, __ATOMIC_RELAXED), 2);
 }
 
-void virtio_pci__needs_reset(struct virtio_pci *vp)
+void virtio_pci__needs_reset(struct virtio_pci *vp, const char *why)
 {
 	uint8_t s = __atomic_fetch_or(&vp->status, VIRTIO_CONFIG_S_NEEDS_RESET, __ATOMIC_SEQ_CST);
 
 	if (!(s & VIRTIO_CONFIG_S_NEEDS_RESET)) {
-		fprintf(stderr, "mvmm: %s: the driver broke a virtqueue; device needs reset\n",
-			vp->name);
+		fprintf(stderr, "mvmm: %s: %s; device needs reset\n", vp->name, why);
 		virtio_pci__signal_config(vp);
 	}
 }
@@ -155,12 +154,12 @@ static void driver_ok(struct virtio_pci *vp)
 		q->vq.used_gpa = q->used;
 		/* vq__enable knows the spec's limit, not ours. */
 		if (q->size > q->max_size || vq__enable(&q->vq, vp->mem, event_idx) < 0) {
-			virtio_pci__needs_reset(vp);
+			virtio_pci__needs_reset(vp, "the driver set up a queue the device cannot use (size, alignment or rings outside RAM)");
 			return;
 		}
 	}
 	if (vp->ops->start && vp->ops->start(vp) < 0) {
-		virtio_pci__needs_reset(vp);
+		virtio_pci__needs_reset(vp, "cannot start the device");
 		return;
 	}
 	vp->started = true;

@@ -161,9 +161,9 @@ static inline bool virtio_pci__has(const struct virtio_pci *vp, unsigned bit)
 /* Raise queue @q's interrupt / the configuration-change interrupt. */
 void virtio_pci__signal_queue(struct virtio_pci *vp, unsigned q);
 void virtio_pci__signal_config(struct virtio_pci *vp);
-/* The device found its state broken (a bad ring): DEVICE_NEEDS_RESET and a
- * configuration-change interrupt, as 2.1.2 asks. */
-void virtio_pci__needs_reset(struct virtio_pci *vp);
+/* The device found its state broken (a bad ring; @why, logged once):
+ * DEVICE_NEEDS_RESET and a configuration-change interrupt, as 2.1.2 asks. */
+void virtio_pci__needs_reset(struct virtio_pci *vp, const char *why);
 
 /* BAR handler (exported for tests): @off into VIRTIO_PCI_BAR. */
 void virtio_pci__bar_access(void *opaque, uint64_t off, void *data, uint32_t len,

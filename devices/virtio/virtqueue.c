@@ -58,11 +58,13 @@ static int add_buf(struct virtqueue *vq, struct vq_chain *c, const struct vring_
 
 	if (c->nr == c->max)
 		return -EPROTO;		/* longer than anything the queue can hold */
+	c->last_in = false;
 	if (!d->len || (!wr && c->nr > c->nr_out) ||
 	    !(p = gmem__ptr(vq->mem, d->addr, d->len))) {
 		*bad = true;
 		return 0;
 	}
+	c->last_in = wr;
 	c->iov[c->nr].iov_base = p;
 	c->iov[c->nr].iov_len = d->len;
 	c->nr++;
@@ -128,6 +130,7 @@ int vq__pop(struct virtqueue *vq, struct vq_chain *c)
 
 	c->nr = c->nr_out = 0;
 	c->len_out = c->len_in = 0;
+	c->last_in = false;
 	if (!vq->ready)
 		return 0;
 	avail_idx = LOAD16(&vq->avail->idx);

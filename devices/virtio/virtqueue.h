@@ -55,6 +55,8 @@ struct vq_chain {
 	uint16_t head;
 	unsigned nr, nr_out;
 	uint64_t len_out, len_in;
+	bool last_in;			/* the chain's final descriptor is a good
+					 * device-writable buffer: iov[nr - 1] */
 	struct iovec *iov;		/* caller's array of @max entries */
 	unsigned max;
 };
