@@ -86,6 +86,7 @@ tests/bench/setup-cost.sh 2>/dev/null
 # itself (the limit), in one test-host run with the image as its disk.
 fio_rounds=${BENCH_FIO_ROUNDS:-2}
 scripts/build-image.sh >/dev/null
+mkdir -p "$TH_BUILD"
 echo "$fio_rounds" >"$TH_BUILD/bench.fio-rounds"
 tests/testhost/testhost.sh --run bench-fio --with-qemu --scenarios bench-fio \
 	--disk build/image/debian.raw --bin /usr/bin/fio \
