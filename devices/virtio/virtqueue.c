@@ -214,40 +214,39 @@ void vq__disarm(struct virtqueue *vq)
 		STORE16(&vq->used->flags, VRING_USED_F_NO_NOTIFY);
 }
 
-uint64_t vq__iov_read(const struct iovec *iov, unsigned nr, uint64_t skip, void *dst,
-		      uint64_t len)
+/* Copy between an iovec list (from @skip bytes in) and @buf. */
+static uint64_t iov_copy(const struct iovec *iov, unsigned nr, uint64_t skip, void *buf,
+			 uint64_t len, bool to_iov)
 {
 	uint64_t done = 0, n;
 	unsigned i;
 
 	for (i = 0; i < nr && done < len; i++) {
+		char *p = iov[i].iov_base;
+
 		if (skip >= iov[i].iov_len) {
 			skip -= iov[i].iov_len;
 			continue;
 		}
 		n = MIN(iov[i].iov_len - skip, len - done);
-		memcpy((char *)dst + done, (char *)iov[i].iov_base + skip, n);
+		if (to_iov)
+			memcpy(p + skip, (char *)buf + done, n);
+		else
+			memcpy((char *)buf + done, p + skip, n);
 		done += n;
 		skip = 0;
 	}
 	return done;
 }
 
+uint64_t vq__iov_read(const struct iovec *iov, unsigned nr, uint64_t skip, void *dst,
+		      uint64_t len)
+{
+	return iov_copy(iov, nr, skip, dst, len, false);
+}
+
 uint64_t vq__iov_write(const struct iovec *iov, unsigned nr, uint64_t skip, const void *src,
 		       uint64_t len)
 {
-	uint64_t done = 0, n;
-	unsigned i;
-
-	for (i = 0; i < nr && done < len; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		n = MIN(iov[i].iov_len - skip, len - done);
-		memcpy((char *)iov[i].iov_base + skip, (const char *)src + done, n);
-		done += n;
-		skip = 0;
-	}
-	return done;
+	return iov_copy(iov, nr, skip, (void *)src, len, true);
 }

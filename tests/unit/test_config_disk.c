@@ -19,6 +19,7 @@
 
 #include "tests/unit/fake_bzimage.h"
 #include "tests/unit/file_test_util.h"
+#include "tests/unit/config_test_util.h"
 
 #include "vmm/config.h"
 
@@ -65,29 +66,6 @@ static int group_teardown(void **state)
 #define NODES "[numa.0]\ncpus = 0-1\nmemory = 512M\n[numa.1]\ncpus = 2-3\nmemory = 512M\n"
 #define E10 "[pcie.numa0]\nbus = 0x10\nnuma = 0\n"
 
-static int load_finish(const char *text, struct vm_config *cfg, char *err)
-{
-	int r;
-
-	write_file("node.ini", text);
-	r = config__load(cfg, "node.ini", err, CONFIG_ERR_LEN);
-	if (r < 0)
-		return r;
-	r = config__finish(cfg, err, CONFIG_ERR_LEN);
-	if (r < 0)
-		config__free(cfg);
-	return r;
-}
-
-static void assert_error(const char *text, const char *msg)
-{
-	char err[CONFIG_ERR_LEN];
-	struct vm_config cfg;
-
-	assert_int_equal(load_finish(text, &cfg, err), -EINVAL);
-	assert_string_equal(err, msg);
-	assert_null(strchr(err, '\n'));
-}
 
 static void test_good(void **state)
 {

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/file_test_util.h"
+#include "tests/unit/config_test_util.h"
 
 #include "tests/unit/fake_bzimage.h"
 
@@ -76,30 +77,6 @@ static int group_teardown(void **state)
 #define E20 "[pcie.numa1]\nbus = 0x20\nnuma = 1\n"
 #define ACC(n, bus) "[device." n "]\ntype = mock-accel\nbus = " bus "\n"
 
-static int load_finish(const char *text, struct vm_config *cfg, char *err)
-{
-	int r;
-
-	write_file("node.ini", text);
-	r = config__load(cfg, "node.ini", err, CONFIG_ERR_LEN);
-	if (r < 0)
-		return r;
-	r = config__finish(cfg, err, CONFIG_ERR_LEN);
-	if (r < 0)
-		config__free(cfg);
-	return r;
-}
-
-/* @text fails (at load or finish) with exactly @msg. */
-static void assert_error(const char *text, const char *msg)
-{
-	char err[CONFIG_ERR_LEN];
-	struct vm_config cfg;
-
-	assert_int_equal(load_finish(text, &cfg, err), -EINVAL);
-	assert_string_equal(err, msg);
-	assert_null(strchr(err, '\n'));
-}
 
 static void test_reference_cluster(void **state)
 {
