@@ -12,7 +12,7 @@
 ROUNDS=$(cat /testhost/bench/fio-rounds 2>/dev/null || echo 2)
 INITRD_IMG=/testhost/image/initrd.img
 APPEND="console=ttyS0 root=/dev/vda panic=-1 quiet mvmm.fio=1"
-export TMPDIR=/tmp	# QEMU's snapshot overlay
+mkdir -p /var/tmp	# QEMU puts its snapshot overlay there
 
 run_mvmm() {
 	mvmm --config /testhost/bench/bench-fio.ini --kernel "$VMLINUZ" --initrd "$INITRD_IMG" \
