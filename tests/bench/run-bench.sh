@@ -103,7 +103,7 @@ tests/testhost/testhost.sh --run bench-fio --with-qemu --scenarios bench-fio \
 tr -d '\r' <"$TH_BUILD/bench-fio.detail.log" | grep -a '^@@FIO vmm=' >"$TH_BUILD/bench-fio.data"
 awk '
 function field(name,   i, kv) {
-	for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] }
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] }
 	return ""
 }
 {

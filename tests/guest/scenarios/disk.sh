@@ -13,7 +13,8 @@
 #     back; afterwards the image on the host is byte-for-byte what it was
 #     (the writes went to the overlay and vanished).
 # Host side, while boot 1 runs: the disks' I/O threads (blk-data.0/1) run
-# on host node 1's CPU (the disk's node), blk-raw.0 on node 0's.
+# on host node 1's CPU (the disk's node), blk-raw.0 on node 0's (/proc), and
+# the placement report on SIGUSR1 lists them on plan.
 # host-nodes: 2
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/numa-lib.sh"
@@ -43,6 +44,20 @@ for t in data.0:1 data.1:1 raw.0:0; do
 	[ "$a" = "${t#*:}" ] || { kill -KILL "$VMM_PID"; wait "$VMM_PID"; show_output "$n"
 		fail "$n: I/O thread blk-${t%:*} runs on CPUs '$a', not ${t#*:} (its disk's host node)"; }
 	note "ok: $n: blk-${t%:*} on host CPU $a"
+done
+# ... and the placement report (SIGUSR1) judges them against that plan.
+kill -USR1 "$VMM_PID"
+# Complete once its last line, guest node 1's, is there (the start
+# report has one too).
+i=0
+while [ "$(grep -c 'guest node 1 (' "$OUT/$n.err")" -lt 2 ] && [ $i -lt 200 ]; do
+	usleep 50000; i=$((i + 1))
+done
+for t in data.0:1 data.1:1 raw.0:0; do
+	grep -qE "^mvmm: +[0-9]+ +blk-${t%:*} +${t#*:} +${t#*:} +ok$" "$OUT/$n.err" || {
+		kill -KILL "$VMM_PID"; wait "$VMM_PID"; show_output "$n"
+		fail "$n: the signal report has no 'blk-${t%:*} ${t#*:} ${t#*:} ok' line"; }
+	note "ok: $n: report: blk-${t%:*} on ${t#*:}, planned ${t#*:}"
 done
 if ! wait_line "$OUT/$n.out" '^@@DONE' "$BOOT_TIMEOUT"; then
 	kill -KILL "$VMM_PID" 2>/dev/null; wait "$VMM_PID"; show_output "$n"
