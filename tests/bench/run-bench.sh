@@ -111,6 +111,8 @@ function field(name,   i, kv) {
 	iops[v, j, k] = field("iops") + 0; bw[v, j, k] = field("bw_kibs") + 0
 	# IOs per busy guest CPU second over the 15 s (+2 s ramp) run
 	kib[v, j, k] = field("kib") + 0; busy[v, j, k] = field("busy_ticks") + 0
+	# interrupts per I/O over the run (IOPS x 17 s)
+	ipi[v, j, k] = field("iops") ? field("irqs") / (field("iops") * 17) : 0
 }
 function med(a, v, j,   i, c, t, x, y) {
 	c = n[v, j]
@@ -134,5 +136,7 @@ END {
 		med(bw, "qemu", "read") / 1024, med(bw, "host", "read") / 1024, med(bw, "mvmm", "read") / med(bw, "qemu", "read")
 	printf "%-28s %12.0f %12.0f %12s %8.2f\n", "4k IOPS per guest CPU second", per_cpu("mvmm", "randread"), \
 		per_cpu("qemu", "randread"), "-", per_cpu("qemu", "randread") ? per_cpu("mvmm", "randread") / per_cpu("qemu", "randread") : 0
+	printf "%-28s %12.2f %12.2f %12s %8s\n", "4k interrupts per I/O", med(ipi, "mvmm", "randread"), \
+		med(ipi, "qemu", "randread"), "-", "-"
 }' "$TH_BUILD/bench-fio.data"
 echo "raw data: $TH_BUILD/bench-fio.data"
