@@ -393,7 +393,9 @@ static void process(struct virtio_blk_queue *bq, struct blk_ring *r)
 	struct vq_chain c = { .iov = r->chain, .max = VQ_MAX_INDIRECT };
 	int ret;
 
-	if (r->broken)
+	/* Without Bus Master Enable the device leaves guest memory alone;
+	 * setting it again kicks the queue. */
+	if (r->broken || !virtio_pci__bus_master(&bq->blk->vp))
 		return;
 	do {
 		vq__disarm(vq);

@@ -446,6 +446,17 @@ static void vp_cfg_write(struct pci_func *f, unsigned off, unsigned len, uint32_
 	(void)val;
 	(void)old;
 	msix__cfg_write(&vp->msix, off, len);
+	if (pci__overlaps(off, len, PCI_COMMAND, 2)) {
+		bool bme = pci__get16(f, PCI_COMMAND) & PCI_COMMAND_MASTER;
+		unsigned i;
+
+		/* Requests that waited while it was clear get served now. */
+		if (bme && !atomic_exchange(&vp->bme, true))
+			for (i = 0; i < vp->nr_queues; i++)
+				(void)!eventfd_write(vp->q[i].kick_fd, 1);
+		if (!bme)
+			atomic_store(&vp->bme, false);
+	}
 	if (window(vp, off, len, &boff, &wlen)) {
 		o = pci_cfg_cap(vp);
 		data = pci__get32(f, o + 16);
@@ -474,6 +485,7 @@ static void vp_reset(struct pci_func *f)
 	struct virtio_pci *vp = f->opaque;
 
 	msix__reset(&vp->msix);
+	atomic_store(&vp->bme, false);	/* the command register is reset too */
 	pthread_mutex_lock(&vp->lock);
 	device_reset(vp);
 	pthread_mutex_unlock(&vp->lock);
@@ -550,6 +562,7 @@ int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_params *p)
 	vp->devcfg_size = p->devcfg_size;
 	atomic_init(&vp->isr, 0);
 	atomic_init(&vp->generation, 0);
+	atomic_init(&vp->bme, false);
 	ret = -pthread_mutex_init(&vp->lock, NULL);
 	if (ret)
 		return ret;

@@ -136,6 +136,7 @@ struct virtio_pci {
 	uint8_t status;
 	atomic_uint_fast8_t isr;
 	atomic_uint generation;		/* config_generation */
+	atomic_bool bme;		/* Bus Master Enable: queues served only while set */
 	bool started;			/* ops->start succeeded */
 	unsigned nr_queues;
 	struct virtio_pci_queue q[VIRTIO_PCI_MAX_QUEUES];
@@ -151,6 +152,13 @@ struct virtio_pci {
  * -EINVAL for bad parameters, -errno otherwise. */
 int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_params *p);
 void virtio_pci__destroy(struct virtio_pci *vp);
+
+/* May the device touch guest memory (Bus Master Enable)? I/O threads
+ * check before they pop; setting it again kicks every queue. */
+static inline bool virtio_pci__bus_master(struct virtio_pci *vp)
+{
+	return atomic_load(&vp->bme);
+}
 
 /* True if the driver accepted feature bit @bit. */
 static inline bool virtio_pci__has(const struct virtio_pci *vp, unsigned bit)

@@ -363,13 +363,22 @@ static void driver_up(struct rig *r, uint64_t f)
 	driver_ok(r);
 }
 
-/* virtio_blk__init with @p, MSI-X on; the driver not yet loaded. */
+/* The command register: memory decoding, and Bus Master Enable if @bme. */
+static void command(struct rig *r, bool bme)
+{
+	assert_int_equal(pci__cfg_write(&r->b.vp.pci, PCI_COMMAND, 2,
+					PCI_COMMAND_MEMORY | (bme ? PCI_COMMAND_MASTER : 0)), 0);
+}
+
+/* virtio_blk__init with @p, bus mastering and MSI-X on; the driver not yet
+ * loaded. */
 static void rig_init(struct rig *r, const struct virtio_blk_params *p)
 {
 	char err[256] = "";
 
 	assert_int_equal(virtio_blk__init(&r->b, p, err, sizeof(err)), 0);
 	r->up = true;
+	command(r, true);
 	msix_on(r);
 }
 
@@ -1103,6 +1112,25 @@ static void test_short_chain(void **state)
 	rig_free(r);
 }
 
+/* Bus Master Enable clear: the device leaves the ring and the buffers
+ * alone; set again, the waiting request is served. */
+static void test_bus_master(void **state)
+{
+	struct rig *r = rig_new();
+	uint16_t head;
+
+	(void)state;
+	command(r, false);
+	head = req(r, VIRTIO_BLK_T_IN, 1, 0, 512, true);
+	assert_int_equal(poll_q(r), 0);
+	assert_int_equal(r->b.q[0].stats.requests, 0);
+	command(r, true);
+	assert_int_equal(poll_q(r), 1);
+	assert_int_equal(next_used(r).id, head);
+	assert_int_equal(req_status(r, head), VIRTIO_BLK_S_OK);
+	rig_free(r);
+}
+
 /* A buffer outside RAM: that request fails with IOERR in its (good) status
  * byte and used length 1, the next is served in the same poll. */
 static void test_bad_buffer(void **state)
@@ -1486,6 +1514,7 @@ int main(void)
 		T(test_wrong_direction),
 		T(test_short_chain),
 		T(test_bad_buffer),
+		T(test_bus_master),
 		T(test_readonly),
 		T(test_host_ioerr),
 		T(test_snapshot),
