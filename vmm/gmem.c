@@ -75,20 +75,33 @@ void gmem__destroy(struct gmem *m)
 	m->nr = 0;
 }
 
-void *gmem__ptr(const struct gmem *m, uint64_t gpa, uint64_t len)
+void *gmem__span(const struct gmem *m, uint64_t gpa, uint64_t len, uint64_t *avail)
 {
 	unsigned i;
 
 	for (i = 0; i < m->nr; i++) {
 		const struct gmem_region *r = &m->regions[i];
+		uint64_t left;
 
 		if (gpa < r->gpa)
 			break;
 		/* Written so that no sum can overflow: gpa >= r->gpa here. */
-		if (gpa - r->gpa < r->size && len <= r->size - (gpa - r->gpa))
-			return (uint8_t *)r->hva + (gpa - r->gpa);
+		if (gpa - r->gpa >= r->size)
+			continue;
+		left = r->size - (gpa - r->gpa);
+		*avail = len < left ? len : left;
+		return (uint8_t *)r->hva + (gpa - r->gpa);
 	}
+	*avail = 0;
 	return NULL;
+}
+
+void *gmem__ptr(const struct gmem *m, uint64_t gpa, uint64_t len)
+{
+	uint64_t avail;
+	void *p = gmem__span(m, gpa, len, &avail);
+
+	return p && avail == len ? p : NULL;
 }
 
 int gmem__read(const struct gmem *m, uint64_t gpa, void *dst, uint64_t len)

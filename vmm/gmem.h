@@ -34,6 +34,10 @@ int gmem__adopt(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int gues
 int gmem__map_anon(struct gmem *m, uint64_t gpa, uint64_t size, int guest_node);
 void gmem__destroy(struct gmem *m);
 
+/* Host pointer for @gpa if it is in RAM (else NULL), with *@avail the bytes
+ * of [gpa, gpa+len) that its region holds from there: a range across
+ * adjacent regions (guest NUMA nodes) is walked piece by piece. */
+void *gmem__span(const struct gmem *m, uint64_t gpa, uint64_t len, uint64_t *avail);
 /* Host pointer for [gpa, gpa+len) if it lies entirely in one region, else NULL. */
 void *gmem__ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
 /* Copy helpers: 0 or -EFAULT. */

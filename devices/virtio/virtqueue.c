@@ -54,24 +54,34 @@ static int add_buf(struct virtqueue *vq, struct vq_chain *c, const struct vring_
 		   bool *bad)
 {
 	bool wr = d->flags & VRING_DESC_F_WRITE;
+	uint64_t gpa = d->addr, left = d->len, n;
+	unsigned first = c->nr;
 	void *p;
 
-	if (c->nr == c->max)
-		return -EPROTO;		/* longer than anything the queue can hold */
 	c->last_in = false;
-	if (!d->len || (!wr && c->nr > c->nr_out) ||
-	    !(p = gmem__ptr(vq->mem, d->addr, d->len))) {
+	if (!d->len || (!wr && c->nr > c->nr_out) || gpa + left < gpa) {
 		*bad = true;
 		return 0;
 	}
+	/* One iovec per RAM region the buffer touches (a buffer may cross
+	 * from one guest node's RAM into the next). */
+	for (; left; left -= n, gpa += n) {
+		if (c->nr == c->max)
+			return -EPROTO;	/* longer than anything the queue can hold */
+		p = gmem__span(vq->mem, gpa, left, &n);
+		if (!p) {
+			c->nr = first;
+			*bad = true;
+			return 0;
+		}
+		c->iov[c->nr].iov_base = p;
+		c->iov[c->nr++].iov_len = n;
+	}
 	c->last_in = wr;
-	c->iov[c->nr].iov_base = p;
-	c->iov[c->nr].iov_len = d->len;
-	c->nr++;
 	if (wr) {
 		c->len_in += d->len;
 	} else {
-		c->nr_out++;
+		c->nr_out += c->nr - first;
 		c->len_out += d->len;
 	}
 	return 0;

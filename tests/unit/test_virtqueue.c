@@ -540,6 +540,35 @@ static void test_buffer_outside_ram(void **state)
 	expect_fault_then_ok(r, 2);
 }
 
+/* A buffer that runs from one RAM region into the adjacent next one (one
+ * guest node's RAM into the next) is one descriptor, two iovecs. */
+static void test_buffer_across_regions(void **state)
+{
+	struct rig *r = ready(state, false);
+	uint8_t *next = calloc(1, 0x10000);
+
+	assert_non_null(next);
+	assert_int_equal(gmem__add(&r->mem, RAM_END, 0x10000, next, 1), 0);
+	set_desc(r->desc, 2, BUF_GPA, 16, R | NEXT, 3);
+	set_desc(r->desc, 3, RAM_END - 256, 512, W | NEXT, 4);
+	set_desc(r->desc, 4, BUF_GPA + 16, 1, W, 0);
+	offer(r, 2);
+	assert_int_equal(pop(r), 1);
+	assert_int_equal(r->c.nr, 4);
+	assert_int_equal(r->c.nr_out, 1);
+	assert_int_equal(r->c.len_in, 513);
+	assert_ptr_equal(r->c.iov[1].iov_base, r->ram + RAM_SIZE - 256);
+	assert_int_equal(r->c.iov[1].iov_len, 256);
+	assert_ptr_equal(r->c.iov[2].iov_base, next);
+	assert_int_equal(r->c.iov[2].iov_len, 256);
+	/* Past the second region's end it is outside RAM again. */
+	set_desc(r->desc, 3, RAM_END + 0x10000 - 256, 512, W | NEXT, 4);
+	expect_fault_then_ok(r, 2);
+	gmem__destroy(&r->mem);		/* before @next goes */
+	gmem__init(&r->mem);
+	free(next);
+}
+
 static void test_buffer_outside_ram_indirect(void **state)
 {
 	struct rig *r = ready(state, false);
@@ -830,6 +859,7 @@ int main(void)
 		T(test_indirect_after_direct),
 		T(test_indirect_bad_table),
 		T(test_buffer_outside_ram),
+		T(test_buffer_across_regions),
 		T(test_buffer_outside_ram_indirect),
 		T(test_zero_length),
 		T(test_readable_after_writable),
