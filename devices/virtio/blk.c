@@ -51,7 +51,6 @@ struct blk_ring {
 	unsigned inflight;		/* requests */
 	unsigned completed;		/* pushed since the last publish */
 	bool broken;			/* -EPROTO seen: stop until reset */
-	uint64_t kick_buf;
 };
 
 static struct virtqueue *vq_of(struct virtio_blk_queue *bq)
@@ -128,21 +127,11 @@ static void req_done(struct virtio_blk_queue *bq, struct blk_ring *r, struct blk
 static int finish_rw(struct blk_req *q, int fd, uint64_t done)
 {
 	struct iovec tmp[VQ_MAX_INDIRECT];
+	unsigned k;
 	ssize_t n;
 
 	while (done < q->len) {
-		uint64_t skip = done;
-		unsigned i, k = 0;
-
-		for (i = 0; i < q->nr; i++) {
-			if (skip >= q->iov[i].iov_len) {
-				skip -= q->iov[i].iov_len;
-				continue;
-			}
-			tmp[k].iov_base = (char *)q->iov[i].iov_base + skip;
-			tmp[k++].iov_len = q->iov[i].iov_len - skip;
-			skip = 0;
-		}
+		k = vq__iov_slice(q->iov, q->nr, done, q->len - done, tmp, ARRAY_SIZE(tmp));
 		n = q->type == VIRTIO_BLK_T_IN ?
 		    preadv(fd, tmp, k, q->sector * DISK_SECTOR + done) :
 		    pwritev(fd, tmp, k, q->sector * DISK_SECTOR + done);
@@ -290,19 +279,7 @@ static void submit(struct virtio_blk_queue *bq, struct blk_ring *r, const struct
 		len = c->len_out - HDR_LEN;
 	}
 	q->len = len;
-	for (; i < n && len; i++) {
-		uint64_t l = c->iov[i].iov_len;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		l = MIN(l - skip, len);
-		q->iov[q->nr].iov_base = (char *)c->iov[i].iov_base + skip;
-		q->iov[q->nr++].iov_len = l;
-		len -= l;
-		skip = 0;
-	}
+	q->nr = vq__iov_slice(c->iov + i, n - i, skip, len, q->iov, c->nr);
 
 	switch (q->type) {
 	case VIRTIO_BLK_T_IN:
@@ -365,9 +342,8 @@ static void submit(struct virtio_blk_queue *bq, struct blk_ring *r, const struct
 		io_uring_submit(&r->ring);
 		r->inflight++;
 		return;
-	default:
-		st = VIRTIO_BLK_S_UNSUPP;
-		goto done_now;
+	default:	/* not reached: unknown types were answered UNSUPP above */
+		goto bad;
 	}
 	io_uring_sqe_set_data(sqe, q);
 	q->pending = 1;
@@ -406,12 +382,11 @@ static void process(struct virtio_blk_queue *bq, struct blk_ring *r)
 				return;
 			}
 			if (ret == -EFAULT) {	/* bad buffers: fail it, status if we can */
-				const struct iovec *st = &c.iov[c.nr - 1];
+				uint8_t *st = c.last_in ? (uint8_t *)c.iov[c.nr - 1].iov_base +
+							  c.iov[c.nr - 1].iov_len - 1 : NULL;
 
 				atomic_fetch_add(&bq->stats.bad_chain, 1);
-				complete(bq, r, c.head, c.last_in ?
-					 (uint8_t *)st->iov_base + st->iov_len - 1 : NULL,
-					 VIRTIO_BLK_S_IOERR, 0);
+				complete(bq, r, c.head, st, VIRTIO_BLK_S_IOERR, 0);
 				continue;
 			}
 			submit(bq, r, &c);
@@ -443,10 +418,8 @@ static void publish(struct virtio_blk_queue *bq, struct blk_ring *r)
 	if (!r->completed)
 		return;
 	r->completed = 0;
-	if (vq__push_done(vq_of(bq))) {
-		atomic_fetch_add(&bq->stats.irqs, 1);
+	if (vq__push_done(vq_of(bq)))
 		virtio_pci__signal_queue(&bq->blk->vp, bq->idx);
-	}
 }
 
 static int ring_init(struct blk_ring *r)
@@ -512,6 +485,7 @@ static void *io_thread(void *arg)
 	arm_poll(&r, bq->stop_fd, TAG_STOP);
 	/* Requests may be waiting since before DRIVER_OK. */
 	process(bq, &r);
+	publish(bq, &r);
 	for (;;) {
 		bool kick = false, stop = false;
 

@@ -32,7 +32,7 @@ struct virtio_blk;
 
 /* Per-queue counters (tests, reports). */
 struct virtio_blk_stats {
-	atomic_ulong requests, ioerr, unsupp, bad_chain, irqs;
+	atomic_ulong requests, ioerr, unsupp, bad_chain;	/* interrupts: vp.irqs_* */
 };
 
 struct virtio_blk_queue {

@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 
 #include "devices/virtio/disk.h"
+#include "devices/virtio/virtqueue.h"
 #include "vmm/util.h"
 
 /* Where overlays go: @tmpdir, else $TMPDIR, else /var/tmp (meant for big
@@ -175,29 +176,6 @@ int disk__read_fd(const struct disk *d, uint64_t sector, uint64_t n)
 	return first ? d->overlay_fd : d->fd;
 }
 
-/* Gather @len bytes of @iov from @skip into a sub-list @out (at most @max). */
-static unsigned iov_slice(const struct iovec *iov, unsigned nr, uint64_t skip, uint64_t len,
-			  struct iovec *out, unsigned max)
-{
-	unsigned i, n = 0;
-
-	for (i = 0; i < nr && len && n < max; i++) {
-		uint64_t l;
-
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		l = MIN(iov[i].iov_len - skip, len);
-		out[n].iov_base = (char *)iov[i].iov_base + skip;
-		out[n].iov_len = l;
-		n++;
-		len -= l;
-		skip = 0;
-	}
-	return n;
-}
-
 int disk__read_split(const struct disk *d, const struct iovec *iov, unsigned nr,
 		     uint64_t sector, uint64_t n)
 {
@@ -214,7 +192,7 @@ int disk__read_split(const struct disk *d, const struct iovec *iov, unsigned nr,
 			;
 		fd = w ? d->overlay_fd : d->fd;
 		for (done = 0; done < run * DISK_SECTOR; done += r) {
-			k = iov_slice(iov, nr, (s - sector) * DISK_SECTOR + done,
+			k = vq__iov_slice(iov, nr, (s - sector) * DISK_SECTOR + done,
 				      run * DISK_SECTOR - done, sub, IOV_MAX);
 			r = preadv(fd, sub, k, (s * DISK_SECTOR) + done);
 			if (r < 0)

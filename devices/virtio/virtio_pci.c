@@ -57,10 +57,11 @@ static void irqfd_update(void *opaque, unsigned v, bool deliverable, uint64_t ad
 			 uint32_t data)
 {
 	struct virtio_pci *vp = opaque;
-	struct virtio_pci_irqfd *q = &vp->irqfd[v];
+	struct virtio_pci_irqfd *q;
 
-	if (v >= ARRAY_SIZE(vp->irqfd) || q->fd < 0)
+	if (v >= ARRAY_SIZE(vp->irqfd) || vp->irqfd[v].fd < 0)
 		return;
+	q = &vp->irqfd[v];
 	if (!deliverable) {
 		if (atomic_load(&q->on) && !irq__irqfd(vp->irq, q->gsi, q->fd, false))
 			atomic_store(&q->on, false);
@@ -406,24 +407,16 @@ static void vp_bar_map(struct pci_func *f, unsigned bar, uint64_t addr, bool map
 		place_doorbells(f->opaque, addr, mapped);
 }
 
-/* VIRTIO_PCI_CAP_PCI_CFG: a window into the BAR through config space. */
-static int pci_cfg_cap(const struct virtio_pci *vp)
-{
-	int o = pci__find_cap(&vp->pci, PCI_CAP_ID_VNDR);
-
-	while (o > 0 && pci__get8(&vp->pci, o + VIRTIO_PCI_CAP_CFG_TYPE) != VIRTIO_PCI_CAP_PCI_CFG)
-		o = pci__get8(&vp->pci, o + PCI_CAP_LIST_NEXT) ?: -1;
-	return o;
-}
-
-/* The window's access, if @off..@len is its data field and it is valid. */
+/* VIRTIO_PCI_CAP_PCI_CFG (at vp->cfg_cap): a window into the BAR through
+ * config space. The window's access, if @off..@len is its data field and
+ * the window is valid. */
 static bool window(struct virtio_pci *vp, unsigned off, unsigned len, uint64_t *bar_off,
 		   uint32_t *wlen)
 {
-	int o = pci_cfg_cap(vp);
+	unsigned o = vp->cfg_cap;
 	uint32_t l;
 
-	if (o < 0 || !pci__overlaps(off, len, o + 16, 4))
+	if (!pci__overlaps(off, len, o + 16, 4))
 		return false;
 	l = pci__get32(&vp->pci, o + VIRTIO_PCI_CAP_LENGTH);
 	*bar_off = pci__get32(&vp->pci, o + VIRTIO_PCI_CAP_OFFSET);
@@ -441,7 +434,6 @@ static void vp_cfg_write(struct pci_func *f, unsigned off, unsigned len, uint32_
 	struct virtio_pci *vp = f->opaque;
 	uint64_t boff;
 	uint32_t wlen, data;
-	int o;
 
 	(void)val;
 	(void)old;
@@ -458,8 +450,7 @@ static void vp_cfg_write(struct pci_func *f, unsigned off, unsigned len, uint32_
 			atomic_store(&vp->bme, false);
 	}
 	if (window(vp, off, len, &boff, &wlen)) {
-		o = pci_cfg_cap(vp);
-		data = pci__get32(f, o + 16);
+		data = pci__get32(f, vp->cfg_cap + 16);
 		virtio_pci__bar_access(vp, boff, &data, wlen, true);
 	}
 }
@@ -469,13 +460,11 @@ static void vp_cfg_read(struct pci_func *f, unsigned off, unsigned len, uint32_t
 	struct virtio_pci *vp = f->opaque;
 	uint64_t boff;
 	uint32_t wlen, data = 0;
-	int o;
 
 	if (!window(vp, off, len, &boff, &wlen))
 		return;
 	virtio_pci__bar_access(vp, boff, &data, wlen, false);
-	o = pci_cfg_cap(vp);
-	*val = (uint32_t)((uint64_t)data >> (8 * (off - (o + 16))));
+	*val = (uint32_t)((uint64_t)data >> (8 * (off - (vp->cfg_cap + 16))));
 	if (len < 4)
 		*val &= (1u << (8 * len)) - 1;
 }
@@ -607,6 +596,7 @@ int virtio_pci__init(struct virtio_pci *vp, const struct virtio_pci_params *p)
 	o = ret = vendor_cap(&vp->pci, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, PCI_CFG_CAP_LEN);
 	if (ret < 0)
 		goto err_msix;
+	vp->cfg_cap = o;
 	/* The window's bar, offset, length and data are the driver's. */
 	pci__set_wmask(&vp->pci, o + VIRTIO_PCI_CAP_BAR, 1, 0xff);
 	pci__set_wmask(&vp->pci, o + VIRTIO_PCI_CAP_OFFSET, 4, 0xffffffff);

@@ -137,6 +137,7 @@ struct virtio_pci {
 	atomic_uint_fast8_t isr;
 	atomic_uint generation;		/* config_generation */
 	atomic_bool bme;		/* Bus Master Enable: queues served only while set */
+	uint16_t cfg_cap;		/* config offset of the PCI_CFG window capability */
 	bool started;			/* ops->start succeeded */
 	unsigned nr_queues;
 	struct virtio_pci_queue q[VIRTIO_PCI_MAX_QUEUES];

@@ -224,6 +224,27 @@ void vq__disarm(struct virtqueue *vq)
 		STORE16(&vq->used->flags, VRING_USED_F_NO_NOTIFY);
 }
 
+unsigned vq__iov_slice(const struct iovec *iov, unsigned nr, uint64_t skip, uint64_t len,
+		       struct iovec *out, unsigned max)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < nr && len && n < max; i++) {
+		uint64_t l;
+
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		l = MIN(iov[i].iov_len - skip, len);
+		out[n].iov_base = (char *)iov[i].iov_base + skip;
+		out[n++].iov_len = l;
+		len -= l;
+		skip = 0;
+	}
+	return n;
+}
+
 /* Copy between an iovec list (from @skip bytes in) and @buf. */
 static uint64_t iov_copy(const struct iovec *iov, unsigned nr, uint64_t skip, void *buf,
 			 uint64_t len, bool to_iov)

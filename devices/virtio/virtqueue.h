@@ -84,6 +84,10 @@ bool vq__arm(struct virtqueue *vq);
 /* While processing, notifications are not needed (no EVENT_IDX only). */
 void vq__disarm(struct virtqueue *vq);
 
+/* The @len bytes of an iovec list from @skip bytes in, as a list of at
+ * most @max entries in @out. Returns the entries used. */
+unsigned vq__iov_slice(const struct iovec *iov, unsigned nr, uint64_t skip, uint64_t len,
+		       struct iovec *out, unsigned max);
 /* Copy up to @len bytes out of / into an iovec list, starting @skip bytes
  * in. Return the bytes copied. */
 uint64_t vq__iov_read(const struct iovec *iov, unsigned nr, uint64_t skip, void *dst,

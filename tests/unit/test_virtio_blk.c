@@ -1112,6 +1112,40 @@ static void test_short_chain(void **state)
 	rig_free(r);
 }
 
+/* VIRTIO_PCI_CAP_PCI_CFG: BAR registers through config space, as the
+ * spec's alternative access method (a driver without the BAR mapped). */
+static void test_pci_cfg_window(void **state)
+{
+	struct rig *r = rig_new();
+	struct pci_func *f = &r->b.vp.pci;
+	unsigned o = r->b.vp.cfg_cap;
+	uint32_t v = 0;
+
+	(void)state;
+	assert_true(o >= PCI_CAP_FIRST);
+	assert_int_equal(pci__get8(f, o), PCI_CAP_ID_VNDR);
+	assert_int_equal(pci__get8(f, o + VIRTIO_PCI_CAP_CFG_TYPE), VIRTIO_PCI_CAP_PCI_CFG);
+	/* num_queues (2 bytes) reads through the window. */
+	assert_int_equal(pci__cfg_write(f, o + VIRTIO_PCI_CAP_BAR, 1, 0), 0);
+	assert_int_equal(pci__cfg_write(f, o + VIRTIO_PCI_CAP_OFFSET, 4, VIRTIO_PCI_COMMON_NUMQ), 0);
+	assert_int_equal(pci__cfg_write(f, o + VIRTIO_PCI_CAP_LENGTH, 4, 2), 0);
+	assert_int_equal(pci__cfg_read(f, o + 16, 2, &v), 0);
+	assert_int_equal(v, r->b.nr_queues);
+	/* A write goes through too: queue_select. */
+	assert_int_equal(pci__cfg_write(f, o + VIRTIO_PCI_CAP_OFFSET, 4, VIRTIO_PCI_COMMON_Q_SELECT), 0);
+	assert_int_equal(pci__cfg_write(f, o + 16, 2, 0x7), 0);
+	assert_int_equal(r->b.vp.queue_select, 7);
+	/* An odd window (length 3, or past the BAR) does nothing. */
+	assert_int_equal(pci__cfg_write(f, o + VIRTIO_PCI_CAP_LENGTH, 4, 3), 0);
+	assert_int_equal(pci__cfg_write(f, o + 16, 2, 0x1), 0);
+	assert_int_equal(r->b.vp.queue_select, 7);
+	assert_int_equal(pci__cfg_write(f, o + VIRTIO_PCI_CAP_LENGTH, 4, 4), 0);
+	assert_int_equal(pci__cfg_write(f, o + VIRTIO_PCI_CAP_OFFSET, 4, VIRTIO_PCI_BAR_SIZE), 0);
+	assert_int_equal(pci__cfg_write(f, o + 16, 4, 0x1), 0);
+	assert_int_equal(r->b.vp.queue_select, 7);
+	rig_free(r);
+}
+
 /* Bus Master Enable clear: the device leaves the ring and the buffers
  * alone; set again, the waiting request is served. */
 static void test_bus_master(void **state)
@@ -1515,6 +1549,7 @@ int main(void)
 		T(test_short_chain),
 		T(test_bad_buffer),
 		T(test_bus_master),
+		T(test_pci_cfg_window),
 		T(test_readonly),
 		T(test_host_ioerr),
 		T(test_snapshot),
