@@ -14,15 +14,18 @@ modprobe virtio_blk 2>&1 | sed 's/^/@@FACT modprobe_error=/'
 i=0
 while [ ! -b /dev/vdb ] && [ $i -lt 50 ]; do usleep 100000; i=$((i + 1)); done
 # Names follow probe order (bus 0 first), so find each disk by its serial.
-data= raw=
+data= raw= ro=
+i=0
+while [ ! -b /dev/vdc ] && [ $i -lt 50 ]; do usleep 100000; i=$((i + 1)); done
 for d in /sys/block/vd*; do
 	case $(cat "$d/serial") in
 	mvmm-data-0001) data=${d##*/} ;;
 	raw) raw=${d##*/} ;;
+	ro) ro=${d##*/} ;;
 	esac
 done
 echo "@@FACT disks=$(ls -d /sys/block/vd* | wc -l)"
-for b in data raw; do
+for b in data raw ro; do
 	eval dev=\$$b
 	[ -n "$dev" ] || { echo "@@FACT ${b}_present=0"; continue; }
 	echo "@@FACT ${b}_present=1"
@@ -34,6 +37,9 @@ for b in data raw; do
 	echo "@@FACT ${b}_sectors=$(cat /sys/block/$dev/size)"
 	echo "@@FACT ${b}_ro=$(cat /sys/block/$dev/ro)"
 	echo "@@FACT ${b}_discard_max=$(cat /sys/block/$dev/queue/discard_max_bytes)"
+	# BLK_SIZE, TOPOLOGY, SEG_MAX, WRITE_ZEROES as the driver took them.
+	q=/sys/block/$dev/queue
+	echo "@@FACT ${b}_topology=$(cat $q/logical_block_size) $(cat $q/physical_block_size) $(cat $q/max_segments) $(cat $q/write_zeroes_max_bytes)"
 done
 # The pattern: 4 MiB, the same on both sides (disk.sh makes it with the
 # same command to compare checksums).
@@ -41,6 +47,12 @@ pattern() { i=0; while [ $i -lt 4096 ]; do printf '%01023d\n' $i; i=$((i + 1)); 
 mkdir -p /mnt
 case ${phase:-} in
 write)
+	# The read-only disk refuses writes in the guest's block layer.
+	if dd if=/dev/zero of=/dev/$ro bs=4k count=1 conv=fsync 2>/dev/null; then
+		echo "@@FACT ro_write=accepted"
+	else
+		echo "@@FACT ro_write=refused"
+	fi
 	mount -t ext4 /dev/$data /mnt 2>&1 | sed 's/^/@@FACT mount_error=/'
 	echo "written by boot 1" >/mnt/hello
 	sync

@@ -6,7 +6,8 @@
 #     pattern's checksum. The guest finds each disk by its serial (GET_ID),
 #     the data disk at 21:00.0 on numa_node 1 with one blk-mq queue per
 #     vCPU (2), the raw disk at 01:00.0 on node 0 with 1 (queues = 1),
-#     discard, each image's size.
+#     discard, write-zeroes, block sizes and segment limit as offered, each
+#     image's size; a readonly disk is read-only in the guest.
 #  2. read: the file written in boot 1 is there (persistence), the pattern
 #     reads back.
 #  3. snapshot = yes: the guest overwrites the file and reads its new text
@@ -26,6 +27,7 @@ D=/tmp/disk
 rm -rf "$D"; mkdir -p "$D"
 "$MKE2FS" -q -F -t ext4 "$D/data.img" 64M || fail "mke2fs failed"
 dd if=/dev/zero of="$D/raw.img" bs=1M count=16 2>/dev/null
+dd if=/dev/zero of="$D/ro.img" bs=1M count=1 2>/dev/null
 pattern() { i=0; while [ $i -lt 4096 ]; do printf '%01023d\n' $i; i=$((i + 1)); done; }
 ref=$(pattern | md5sum | cut -d' ' -f1)
 args="--config $CONFIGS/disk-2node.ini --kernel $VMLINUZ --initrd $INITRD"
@@ -65,7 +67,7 @@ if ! wait_line "$OUT/$n.out" '^@@DONE' "$BOOT_TIMEOUT"; then
 fi
 vmm_finish "$n" "$ACTION_TIMEOUT"
 expect_rc "$n" 0
-expect_fact "$n" disks 2
+expect_fact "$n" disks 3
 expect_fact "$n" data_present 1
 expect_fact "$n" raw_present 1
 expect_fact "$n" data_pci 0000:21:00.0
@@ -78,6 +80,14 @@ expect_fact "$n" data_sectors 131072
 expect_fact "$n" raw_sectors 32768
 expect_fact "$n" data_ro 0
 expect_range "$n: raw disk's discard_max_bytes" 1 4294967296 "$(fact "$n" raw_discard_max)"
+# logical 512 (BLK_SIZE), physical 4096 (TOPOLOGY), 254 segments (SEG_MAX),
+# write-zeroes up to 2 GiB (WRITE_ZEROES).
+expect_fact "$n" raw_topology "512 4096 254 2147483648"
+# readonly = yes: RO offered, so no discard or write-zeroes; writes refused.
+expect_fact "$n" ro_ro 1
+expect_fact "$n" ro_topology "512 4096 254 0"
+expect_fact "$n" ro_discard_max 0
+expect_fact "$n" ro_write refused
 [ -z "$(fact "$n" modprobe_error)" ] || fail "$n: modprobe: $(fact "$n" modprobe_error)"
 [ -z "$(fact "$n" mount_error)" ] || fail "$n: mount: $(fact "$n" mount_error)"
 expect_fact "$n" umount ok
