@@ -50,43 +50,25 @@ void cli__usage(FILE *f)
 		"  -V, --version        print the version\n"
 		"\n"
 		"INI sections (docs/config.md, mvmm(1)): [machine] cpus memory kernel initrd\n"
-		"cmdline hugepages mem_path shared prefault thp emulator_cpus api_socket;\n[numa.N] "
-		"cpus memory host_node policy host_cpus; [distance] I-J; [hmat] enabled\n"
-		"latency.I-T bandwidth.I-T; [vcpu.N] host_cpus; [pcie.NAME] bus numa\n"
-		"host_device; [device.NAME] type bus chassis uuid vfs memory_size vf_memory_size.\n"
+		"cmdline hugepages mem_path shared prefault thp emulator_cpus api_socket\n"
+		"shutdown_timeout; [numa.N] cpus memory host_node policy host_cpus;\n"
+		"[distance] I-J; [hmat] enabled latency.I-T bandwidth.I-T; [vcpu.N] host_cpus;\n"
+		"[pcie.NAME] bus numa host_device; [device.NAME] type bus chassis uuid vfs\n"
+		"memory_size vf_memory_size.\n"
 		"\n"
 		"Exit status: 0 guest powered off (or every --expect matched), 1 error,\n"
 		"2 usage, 3 guest reboot, 4 guest panic, 5 triple fault, 6 KVM error,\n"
 		"7 --fail-on matched, 8 --timeout reached, 9 guest stopped before every\n"
-		"--expect matched, 128+N stopped by signal N.\n");
+		"--expect matched, 10 guest did not power off within shutdown_timeout of\n"
+		"SIGTERM, 128+N stopped by signal N (SIGTERM asks the guest first: the power\n"
+		"button; a second SIGTERM, or SIGINT, stops it at once).\n");
 }
 
 int cli__parse_duration(const char *s, uint64_t *ns)
 {
-	static const struct { const char *unit; uint64_t ns; } units[] = {
-		{ "", 1000000000ULL }, { "s", 1000000000ULL }, { "ms", 1000000ULL },
-		{ "m", 60000000000ULL }, { "h", 3600000000000ULL },
-	};
-	const char *u = s;
-	uint64_t v = 0;
-	unsigned i;
+	int r = config__parse_duration(s, ns);
 
-	for (; *u >= '0' && *u <= '9'; u++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (*u - '0');
-	}
-	if (u == s || !v)
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcmp(u, units[i].unit))
-			continue;
-		if (v > UINT64_MAX / units[i].ns)
-			return -ERANGE;
-		*ns = v * units[i].ns;
-		return 0;
-	}
-	return -EINVAL;
+	return r ? r : *ns ? 0 : -EINVAL;	/* a zero --timeout means nothing */
 }
 
 static int usage_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)

@@ -235,11 +235,26 @@ int cfgp_set_unsupported(struct cfg_parser *p, const struct cfg_key *k, void *ob
 	return cfgp_perr(p, p->lineno, "[%s] %s: not supported yet", p->sec_name, k->name);
 }
 
+/* uint64_t nanoseconds: a duration (config__parse_duration), 0 allowed. */
+static int cfgp_set_duration(struct cfg_parser *p, const struct cfg_key *k, void *obj,
+			     const char *v)
+{
+	uint64_t ns;
+
+	if (config__parse_duration(v, &ns) < 0)
+		return cfgp_expected(p, k, v, "a duration like 30s, 1500ms, 5m or 0");
+	*(uint64_t *)cfgp_field(obj, k->off) = ns;
+	return 0;
+}
+
 /* [machine] */
 
 #define MKEY(key, setter, fld, ...) {						\
 	.name = key, .set = setter, .off = offsetof(struct vm_config, fld),	\
 	.line_off = offsetof(struct vm_config, line.fld), __VA_ARGS__ }
+#define MKEY_LINE(key, setter, fld, lfld) {					\
+	.name = key, .set = setter, .off = offsetof(struct vm_config, fld),	\
+	.line_off = offsetof(struct vm_config, line.lfld) }
 /* In the INI contract, implemented by later issues. */
 #define LATER(key) { .name = key, .set = cfgp_set_unsupported, .line_off = CFG_NO_LINE }
 
@@ -261,6 +276,7 @@ static const struct cfg_key machine_keys[] = {
 	MKEY("thp", cfgp_set_bool, thp),
 	MKEY("emulator_cpus", cfgp_set_idlist, emulator_cpus, .min = 1, .max = IDSET_MAX),
 	MKEY("api_socket", cfgp_set_path, api_socket),
+	MKEY_LINE("shutdown_timeout", cfgp_set_duration, shutdown_timeout_ns, shutdown_timeout),
 };
 
 static void *machine_open(struct cfg_parser *p, const char *id)
@@ -523,6 +539,7 @@ int config__init(struct vm_config *cfg)
 	cfg->threads = 1;
 	cfg->memory = CONFIG_DEFAULT_MEMORY;
 	cfg->thp = true;
+	cfg->shutdown_timeout_ns = CONFIG_DEFAULT_SHUTDOWN_TIMEOUT;
 	cfg->name = strdup("mvmm");
 	cfg->cmdline = strdup(CONFIG_DEFAULT_CMDLINE);
 	if (!cfg->name || !cfg->cmdline) {

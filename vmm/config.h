@@ -26,6 +26,7 @@
 #define CONFIG_LOCAL_DISTANCE	10
 #define CONFIG_REMOTE_DISTANCE	20
 #define CONFIG_MAX_DISTANCE	255	/* SLIT: 255 = unreachable */
+#define CONFIG_DEFAULT_SHUTDOWN_TIMEOUT	(30ULL * 1000000000ULL)	/* ns */
 
 /* Where each [machine] value came from, so checks after parsing can name
  * it: its line in the config file, 0 for a default, CONFIG_LINE_CLI for an
@@ -34,6 +35,7 @@ struct config_machine_lines {
 	unsigned name, cpus, sockets, cores, threads, memory;
 	unsigned kernel, initrd, cmdline;
 	unsigned hugepages, mem_path, shared, emulator_cpus, prefault, thp, api_socket;
+	unsigned shutdown_timeout;
 };
 
 /* Memory policy of a guest node's RAM on the host (mbind). */
@@ -162,6 +164,9 @@ struct vm_config {
 	struct idset emulator_cpus;	/* non-vCPU threads; empty: not pinned */
 	char *report_json;	/* --report-json: placement report file, or NULL */
 	char *api_socket;	/* control socket path (control.h), or NULL */
+	/* SIGTERM presses the power button and waits this long for the guest
+	 * to power off (vmm/shutdown.h); 0: SIGTERM stops it at once. */
+	uint64_t shutdown_timeout_ns;
 	struct config_numa *numa;	/* NULL without [numa.N]/[distance]/[hmat]/[vcpu.N] */
 	struct config_pcie *pcie;	/* [pcie.NAME] in file order; NULL: none */
 	unsigned nr_pcie;
@@ -218,5 +223,9 @@ void config__free(struct vm_config *cfg);
 int config__parse_size(const char *s, uint64_t *out);
 /* Decimal or 0x-hex unsigned integer. */
 int config__parse_uint(const char *s, uint64_t max, uint64_t *out);
+/* "30", "30s", "1500ms", "5m", "1h" (decimal digits, then an optional unit;
+ * no unit: seconds) -> nanoseconds; "0" is 0. -EINVAL on syntax (signs,
+ * blanks, fractions, other units), -ERANGE on overflow. */
+int config__parse_duration(const char *s, uint64_t *ns);
 
 #endif

@@ -101,3 +101,29 @@ int config__parse_size(const char *s, uint64_t *out)
 	*out = v << shift;
 	return 0;
 }
+
+int config__parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "", 1000000000ULL }, { "s", 1000000000ULL }, { "ms", 1000000ULL },
+		{ "m", 60000000000ULL }, { "h", 3600000000000ULL },
+	};
+	uint64_t v;
+	unsigned i;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = scan_digits(&s, 10, &v);
+	if (r == -EINVAL)
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(s, units[i].unit))
+			continue;
+		if (r < 0 || v > UINT64_MAX / units[i].ns)
+			return -ERANGE;
+		*ns = v * units[i].ns;
+		return 0;
+	}
+	return -EINVAL;
+}

@@ -5,8 +5,8 @@
  *   -> legacy devices -> PCIe host, expanders, devices -> vCPUs -> ACPI
  *   tables (+ SRAT/SLIT/HMAT, MCFG) -> kernel/initrd/cmdline -> vCPUs
  *   started (pinned) -> placement report -> wait for a stop (SIGUSR1:
- *   report; --timeout: the deadline; the console watcher: --expect and
- *   --fail-on) -> stop vCPUs (--timeout: their state) -> report with the
+ *   report; SIGTERM: the power button, then shutdown_timeout; --timeout:
+ *   the deadline; the console watcher: --expect and --fail-on) -> stop vCPUs (--timeout: their state) -> report with the
  *   timeline -> tear down.
  */
 #include <errno.h>
@@ -31,6 +31,7 @@
 #include "vmm/machine.h"
 #include "vmm/machine_priv.h"
 #include "vmm/pci_host.h"
+#include "vmm/shutdown.h"
 #include "devices/power.h"
 #include "devices/serial.h"
 #include "vmm/timeline.h"
@@ -314,6 +315,7 @@ static const char *exit_name(int status)
 		[VM_EXIT_TRIPLE_FAULT] = "triple-fault", [VM_EXIT_KVM_ERROR] = "kvm-error",
 		[VM_EXIT_FAIL_ON] = "fail-on", [VM_EXIT_TIMEOUT] = "timeout",
 		[VM_EXIT_EXPECT_UNMET] = "expect-unmet",
+		[VM_EXIT_SHUTDOWN_TIMEOUT] = "shutdown-timeout",
 	};
 
 	if (status >= VM_EXIT_SIGNAL_BASE)
@@ -403,39 +405,93 @@ int machine__collect_report(struct machine *m, struct numa_report *r, const char
 	return 0;
 }
 
-/* Wait for a stop request or a control signal; returns the exit status. */
+/* "30s", or "1500ms" when not whole seconds (durations are whole ms). */
+static const char *machine_fmt_duration(char *out, size_t len, uint64_t ns)
+{
+	if (ns % 1000000000ULL)
+		snprintf(out, len, "%llums", (unsigned long long)(ns / 1000000ULL));
+	else
+		snprintf(out, len, "%llus", (unsigned long long)(ns / 1000000000ULL));
+	return out;
+}
+
+/* The first SIGTERM: ask the guest to power off (shutdown.h). A failed
+ * press leaves nothing to wait for: stop now, as SIGTERM did before. */
+static void machine_powerdown(struct machine *m, int sig)
+{
+	char t[32];
+	int r;
+
+	r = power__button(&m->power);
+	if (r < 0) {
+		pr_err("SIGTERM: cannot press the power button: %s", strerror(-r));
+		vm__request_stop(&m->vm, VM_EXIT_SIGNAL_BASE + sig, NULL);
+		return;
+	}
+	timeline__add(&m->timeline, "sigterm-powerdown", NULL, 0);
+	fprintf(stderr, "mvmm: SIGTERM: pressed the power button; waiting up to %s (shutdown_timeout) for the guest to power off; SIGTERM again or SIGINT stops it now\n",
+		machine_fmt_duration(t, sizeof(t), m->vm.cfg->shutdown_timeout_ns));
+}
+
+/* Wait for a stop request or a control signal; returns the exit status.
+ * Two deadlines: --timeout's (from mvmm's start) and, once SIGTERM pressed
+ * the power button, shutdown_timeout's; the earlier one wakes the wait. */
 static int machine_wait(struct machine *m)
 {
 	struct vm *vm = &m->vm;
 	siginfo_t si;
 
-	uint64_t deadline = m->opts && m->opts->timeout_ns ?
-			    m->timeline.start_ns + m->opts->timeout_ns : 0;
+	uint64_t deadline, timeout_at = m->opts && m->opts->timeout_ns ?
+					m->timeline.start_ns + m->opts->timeout_ns : 0;
+	struct shutdown sd;
 	struct timespec ts;
 	uint64_t now;
-	char why[64];
-	int r;
+	char why[96], t[32];
+	int r, status;
+	bool graceful;
 
+	shutdown__init(&sd, vm->cfg->shutdown_timeout_ns);
 	while (!atomic_load(&vm->stopping)) {
-		if (!deadline) {
-			r = sigwaitinfo(&m->waitset, &si);
-		} else if ((now = timeline__now()) >= deadline) {
+		now = timeline__now();
+		if (timeout_at && now >= timeout_at) {
 			timeline__add(&m->timeline, "timeout", NULL, now);
 			snprintf(why, sizeof(why), "--timeout: %.3fs reached",
 				 (double)m->opts->timeout_ns / 1e9);
 			vm__request_stop(vm, VM_EXIT_TIMEOUT, why);
 			continue;
+		}
+		if (shutdown__expired(&sd, now, &status)) {
+			timeline__add(&m->timeline, "shutdown-timeout", NULL, now);
+			snprintf(why, sizeof(why), "shutdown_timeout %s: guest did not power off",
+				 machine_fmt_duration(t, sizeof(t), sd.timeout_ns));
+			vm__request_stop(vm, status, why);
+			continue;
+		}
+		deadline = shutdown__deadline(&sd);
+		if (!deadline || (timeout_at && timeout_at < deadline))
+			deadline = timeout_at;
+		if (!deadline) {
+			r = sigwaitinfo(&m->waitset, &si);
 		} else {
 			ts.tv_sec = (deadline - now) / 1000000000ULL;
 			ts.tv_nsec = (deadline - now) % 1000000000ULL;
 			r = sigtimedwait(&m->waitset, &si, &ts);
 		}
-		if (r < 0)
+		if (r < 0 || si.si_signo == SIG_VM_STOP)
 			continue;
-		if (si.si_signo == SIGUSR1)
+		if (si.si_signo == SIGUSR1) {
 			machine_report(m, "signal");
-		else if (si.si_signo != SIG_VM_STOP)
-			vm__request_stop(vm, VM_EXIT_SIGNAL_BASE + si.si_signo, NULL);
+			continue;
+		}
+		graceful = shutdown__deadline(&sd) != 0;
+		if (shutdown__signal(&sd, si.si_signo, timeline__now(), &status) == SHUTDOWN_BUTTON) {
+			machine_powerdown(m, si.si_signo);
+			continue;
+		}
+		/* Said only when it changes what the guest was doing. */
+		snprintf(why, sizeof(why), "SIG%s during the shutdown: guest stopped",
+			 sigabbrev_np(si.si_signo) ? sigabbrev_np(si.si_signo) : "?");
+		vm__request_stop(vm, status, graceful ? why : NULL);
 	}
 	return atomic_load(&vm->exit_status);
 }

@@ -35,6 +35,7 @@ enum vm_exit {
 	VM_EXIT_FAIL_ON = 7,		/* a --fail-on pattern appeared on the console */
 	VM_EXIT_TIMEOUT = 8,		/* --timeout reached */
 	VM_EXIT_EXPECT_UNMET = 9,	/* guest stopped before every --expect matched */
+	VM_EXIT_SHUTDOWN_TIMEOUT = 10,	/* SIGTERM's power button, no poweroff in time */
 	VM_EXIT_SIGNAL_BASE = 128,	/* + signal number */
 };
 

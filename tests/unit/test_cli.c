@@ -215,6 +215,8 @@ static void test_set_errors(void **state)
 			    "--set machine.cpuz=2: [machine] cpuz: unknown key");
 	assert_config_error(ARGS("-c", "node.ini", "--set", "machine.memory=12Q"),
 			    "--set machine.memory=12Q: [machine] memory: expected a size like 512M or 8G, got '12Q'");
+	assert_config_error(ARGS("-c", "node.ini", "--set", "machine.shutdown_timeout=-5s"),
+			    "--set machine.shutdown_timeout=-5s: [machine] shutdown_timeout: expected a duration like 30s, 1500ms, 5m or 0, got '-5s'");
 	assert_config_error(ARGS("-c", "node.ini", "--set", "numa.16.cpus=0"),
 			    "--set numa.16.cpus=0: [numa.16]: expected a node number between 0 and 15, got '16'");
 	assert_config_error(ARGS("-c", "node.ini", "--set", "numa.1.policy=random"),
@@ -290,7 +292,10 @@ static void test_configless(void **state)
 	config__free(&cfg);
 
 	assert_int_equal(config_of(ARGS("--kernel", "bzImage", "--set", "machine.cpus=2",
-					"--set", "machine.memory=1G", "--append", "quiet"), &cfg, err), 0);
+					"--set", "machine.memory=1G", "--append", "quiet",
+					"--set", "machine.shutdown_timeout=1500ms"), &cfg, err), 0);
+	assert_int_equal(cfg.shutdown_timeout_ns, 1500000000ULL);
+	assert_int_equal(cfg.line.shutdown_timeout, CONFIG_LINE_SET);
 	assert_int_equal(cfg.cpus, 2);
 	assert_int_equal(cfg.memory, 1ULL << 30);
 	assert_string_equal(cfg.cmdline, "quiet");

@@ -209,9 +209,48 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.kernel_kind, KERNEL_BZIMAGE);
 	assert_int_equal(cfg.line.kernel, 2);
 	assert_int_equal(cfg.line.cpus, 0);
+	assert_int_equal(cfg.shutdown_timeout_ns, 30000000000ULL);
+	assert_int_equal(cfg.line.shutdown_timeout, 0);
 	config__free(&cfg);
 	assert_zeroed(&cfg);
 }
+
+/* [machine] shutdown_timeout: durations as --timeout's, and 0 (no
+ * graceful phase). */
+static void test_shutdown_timeout(void **state)
+{
+	static const struct { const char *v; uint64_t ns; } ok[] = {
+		{ "0", 0 }, { "0s", 0 }, { "5", 5000000000ULL }, { "1500ms", 1500000000ULL },
+		{ "2m", 120000000000ULL }, { "1h", 3600000000000ULL },
+	};
+	char err[CONFIG_ERR_LEN], text[128];
+	struct vm_config cfg;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "[machine]\n" K "shutdown_timeout = %s\n", ok[i].v);
+		assert_int_equal(load("node.ini", text, &cfg, err), 0);
+		assert_int_equal(config__finish(&cfg, err, sizeof(err)), 0);
+		assert_int_equal(cfg.shutdown_timeout_ns, ok[i].ns);
+		assert_int_equal(cfg.line.shutdown_timeout, 3);
+		config__free(&cfg);
+	}
+}
+
+#define DURATION_SYNTAX "expected a duration like 30s, 1500ms, 5m or 0"
+LOAD_ERROR(test_shutdown_timeout_negative, "[machine]\nshutdown_timeout = -1\n",
+	   "node.ini:2: [machine] shutdown_timeout: " DURATION_SYNTAX ", got '-1'")
+LOAD_ERROR(test_shutdown_timeout_fraction, "[machine]\nshutdown_timeout = 1.5s\n",
+	   "node.ini:2: [machine] shutdown_timeout: " DURATION_SYNTAX ", got '1.5s'")
+LOAD_ERROR(test_shutdown_timeout_unit, "[machine]\n\nshutdown_timeout = 30d\n",
+	   "node.ini:3: [machine] shutdown_timeout: " DURATION_SYNTAX ", got '30d'")
+LOAD_ERROR(test_shutdown_timeout_empty, "[machine]\nshutdown_timeout =\n",
+	   "node.ini:2: [machine] shutdown_timeout: " DURATION_SYNTAX ", got ''")
+LOAD_ERROR(test_shutdown_timeout_overflow, "[machine]\nshutdown_timeout = 9999999999h\n",
+	   "node.ini:2: [machine] shutdown_timeout: " DURATION_SYNTAX ", got '9999999999h'")
+LOAD_ERROR(test_shutdown_timeout_duplicate, "[machine]\nshutdown_timeout = 5s\nshutdown_timeout = 6s\n",
+	   "node.ini:3: [machine] shutdown_timeout: duplicate key (first set at line 2)")
 
 static void test_full_config(void **state)
 {
@@ -708,6 +747,13 @@ int main(void)
 		cmocka_unit_test(test_parse_size_invalid),
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_shutdown_timeout),
+		cmocka_unit_test(test_shutdown_timeout_negative),
+		cmocka_unit_test(test_shutdown_timeout_fraction),
+		cmocka_unit_test(test_shutdown_timeout_unit),
+		cmocka_unit_test(test_shutdown_timeout_empty),
+		cmocka_unit_test(test_shutdown_timeout_overflow),
+		cmocka_unit_test(test_shutdown_timeout_duplicate),
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_cores_derived),
 		cmocka_unit_test(test_name_from_file),
