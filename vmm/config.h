@@ -146,6 +146,26 @@ struct config_disk {
 	} line;
 };
 
+/* [net.NAME]: a virtio-net NIC on a TAP. */
+#define CONFIG_MAX_NICS		8
+#define CONFIG_MAX_NIC_QUEUES	8	/* TAP_MAX_QUEUES */
+
+enum config_vhost { CONFIG_VHOST_AUTO, CONFIG_VHOST_NO, CONFIG_VHOST_YES };
+
+struct config_net {
+	char *name;
+	char *tap;			/* an existing TAP, or NULL */
+	char *bridge;			/* a bridge mvmm puts a new TAP on, or NULL */
+	uint8_t mac[6];			/* config__finish: derived when not given */
+	unsigned queues;		/* queue pairs, default 1 */
+	enum config_vhost vhost;	/* config__finish: AUTO resolved */
+	char *bus;			/* [pcie.NAME]; NULL: bus 0 */
+	int pcie;			/* config__finish: index in pcie[]; -1: bus 0 */
+	struct {
+		unsigned header, tap, bridge, mac, queues, vhost, bus;
+	} line;
+};
+
 struct vm_config {
 	char *file;		/* config path as given, for messages */
 	char *name;		/* [machine] name; default: config file stem */
@@ -174,6 +194,8 @@ struct vm_config {
 	unsigned nr_devices;
 	struct config_disk *disks;	/* [disk.NAME] in file order; NULL: none */
 	unsigned nr_disks;
+	struct config_net *nets;	/* [net.NAME] in file order; NULL: none */
+	unsigned nr_nets;
 	struct config_machine_lines line;
 };
 

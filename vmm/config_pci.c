@@ -375,7 +375,7 @@ int cfgp_find_pcie(const struct vm_config *cfg, const char *name)
 	return -1;
 }
 
-/* Devices (mock-accel and disks, each behind its own root port) plugged
+/* Devices (mock-accel, disks and NICs, each behind its own root port) plugged
  * into expander @idx (-1: bus 0). */
 static unsigned devices_on(const struct vm_config *cfg, int idx)
 {
@@ -385,6 +385,8 @@ static unsigned devices_on(const struct vm_config *cfg, int idx)
 		n += cfg->devices[i].pcie == idx;
 	for (i = 0; i < cfg->nr_disks; i++)
 		n += cfg->disks[i].pcie == idx;
+	for (i = 0; i < cfg->nr_nets; i++)
+		n += cfg->nets[i].pcie == idx;
 	return n;
 }
 

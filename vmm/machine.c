@@ -138,7 +138,7 @@ static void machine_unmap_mem(void *opaque, int slot)
 	vm__unmap_mem(opaque, slot);
 }
 
-static int machine_ioeventfd(void *opaque, uint64_t gpa, uint32_t len, int fd, bool assign)
+int machine_ioeventfd(void *opaque, uint64_t gpa, uint32_t len, int fd, bool assign)
 {
 	return vm__ioeventfd(opaque, gpa, len, fd, assign);
 }
@@ -147,8 +147,8 @@ static int machine_ioeventfd(void *opaque, uint64_t gpa, uint32_t len, int fd, b
  * host bridge's guest node -> that node's host node(s), which bind its
  * device memory (with the node's policy) and whose CPUs run its worker or
  * I/O threads. Nothing for an unbound node. */
-static void machine_device_place(const struct machine *m, int pcie, struct idset *host_nodes,
-				 int *mem_policy, struct idset *cpus)
+void machine_device_place(const struct machine *m, int pcie, struct idset *host_nodes,
+			  int *mem_policy, struct idset *cpus)
 {
 	static const int mpol[] = {
 		[CONFIG_POLICY_BIND] = MPOL_BIND,
@@ -261,6 +261,8 @@ static int machine_pci(struct machine *m)
 	}
 	if (!ret)
 		ret = machine_disks(m);
+	if (!ret)
+		ret = machine_nets(m);
 	if (!ret)
 		ret = pci_host__assign(&m->pci);
 	if (ret)
@@ -396,6 +398,7 @@ int machine__collect_report(struct machine *m, struct numa_report *r, const char
 		if (mock_accel__worker_tid(&m->devs[i]) && !idset__empty(&m->devs[i].worker_cpus))
 			numa_report__plan_thread(r, mock_accel__worker_tid(&m->devs[i]),
 						 &m->devs[i].worker_cpus);
+	machine_net_report(m, r);
 	/* So do disks' I/O threads (running once the driver set DRIVER_OK). */
 	for (i = 0; i < m->nr_disks; i++)
 		for (unsigned q = 0; q < m->disks[i].nr_queues; q++)
@@ -555,6 +558,7 @@ static void machine_stop_vcpus(struct machine *m)
 	if (m->report)
 		machine_report(m, "exit");
 	machine_disk_stats(m);
+	machine_net_stats(m);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu__join(&vm->vcpus[i]);
 }
@@ -579,6 +583,7 @@ static void machine_destroy(struct machine *m)
 	for (i = 0; i < m->nr_disks; i++)
 		virtio_blk__destroy(&m->disks[i]);
 	free(m->disks);
+	machine_nets_destroy(m);
 	vm__destroy(vm);
 	acpi_numa__free(&m->acpi_numa);
 }

@@ -11,6 +11,7 @@
 
 #include "devices/mock_accel.h"
 #include "devices/virtio/blk.h"
+#include "devices/virtio/net.h"
 #include "numa/host.h"
 #include "numa/report.h"
 #include "vmm/acpi_numa.h"
@@ -44,6 +45,8 @@ struct machine {
 	unsigned nr_devs;
 	struct virtio_blk *disks;	/* cfg->disks, in order */
 	unsigned nr_disks;
+	struct machine_nic *nics;	/* cfg->nets, in order */
+	unsigned nr_nics;
 	/* The live placement: starts as a copy of topo, changed by the
 	 * control socket (set-affinity, migrate-memory); what the placement
 	 * report judges against. plan_lock also serialises reports. */
@@ -53,6 +56,26 @@ struct machine {
 	bool control_ready;
 	uint64_t vmstat0[MACHINE_VMSTAT_MAX];	/* /proc/vmstat numa_* at start */
 };
+
+/* A [net.NAME]: its TAP and its virtio-net function. */
+struct machine_nic {
+	struct tap tap;
+	struct virtio_net net;
+	bool up;			/* virtio_net__init succeeded */
+};
+
+/* machine.c, for the device files: */
+int machine_ioeventfd(void *opaque, uint64_t gpa, uint32_t len, int fd, bool assign);
+/* Where a device behind expander @pcie (-1: bus 0) lives on the host. */
+void machine_device_place(const struct machine *m, int pcie, struct idset *host_nodes,
+			  int *mem_policy, struct idset *cpus);
+
+/* NICs (machine_net.c): build and plug them, list their threads in a
+ * placement report, one stats line each at exit, tear down. */
+int machine_nets(struct machine *m);
+void machine_net_report(struct machine *m, struct numa_report *r);
+void machine_net_stats(const struct machine *m);
+void machine_nets_destroy(struct machine *m);
 
 /* The control socket's commands (machine_control.c). */
 extern const struct control_command machine_commands[];

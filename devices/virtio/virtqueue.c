@@ -179,15 +179,31 @@ int vq__pop(struct virtqueue *vq, struct vq_chain *c)
 	return bad ? -EFAULT : 1;
 }
 
-void vq__push(struct virtqueue *vq, uint16_t head, uint32_t len)
+void vq__fill(struct virtqueue *vq, unsigned i, uint16_t head, uint32_t len)
 {
-	volatile struct vring_used_elem *e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
+	volatile struct vring_used_elem *e =
+		&vq->used->ring[(uint16_t)(vq->used_idx + i) & (vq->size - 1)];
 
 	e->id = head;
 	e->len = len;
-	vq->used_idx++;
-	/* The element is visible before the index that publishes it. */
+}
+
+void vq__flush(struct virtqueue *vq, unsigned n)
+{
+	vq->used_idx += n;
+	/* The elements are visible before the index that publishes them. */
 	STORE16(&vq->used->idx, vq->used_idx);
+}
+
+void vq__push(struct virtqueue *vq, uint16_t head, uint32_t len)
+{
+	vq__fill(vq, 0, head, len);
+	vq__flush(vq, 1);
+}
+
+void vq__unpop(struct virtqueue *vq, unsigned n)
+{
+	vq->last_avail -= n;
 }
 
 bool vq__push_done(struct virtqueue *vq)
@@ -216,6 +232,21 @@ bool vq__arm(struct virtqueue *vq)
 	/* Publish before re-reading avail->idx, or a kick can be lost. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return LOAD16(&vq->avail->idx) != vq->last_avail;
+}
+
+bool vq__arm_more(struct virtqueue *vq)
+{
+	uint16_t seen;
+
+	if (!vq->ready)
+		return false;
+	seen = LOAD16(&vq->avail->idx);
+	if (vq->event_idx)
+		STORE16((uint16_t *)&vq->used->ring[vq->size], seen);	/* avail_event */
+	else
+		STORE16(&vq->used->flags, 0);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return LOAD16(&vq->avail->idx) != seen;
 }
 
 void vq__disarm(struct virtqueue *vq)

@@ -75,12 +75,23 @@ int vq__enable(struct virtqueue *vq, const struct gmem *mem, bool event_idx);
 int vq__pop(struct virtqueue *vq, struct vq_chain *c);
 /* Return chain @head with @len bytes written into its writable buffers. */
 void vq__push(struct virtqueue *vq, uint16_t head, uint32_t len);
+/* Several used entries published at once (a merged rx packet must appear
+ * whole): vq__fill() the @i-th of them, then vq__flush() all @n. */
+void vq__fill(struct virtqueue *vq, unsigned i, uint16_t head, uint32_t len);
+void vq__flush(struct virtqueue *vq, unsigned n);
+/* Give back the last @n popped chains, not yet pushed: they are popped
+ * again next time (a packet that found too few buffers waits for more). */
+void vq__unpop(struct virtqueue *vq, unsigned n);
 /* After a batch of vq__push(): true if the driver wants an interrupt. */
 bool vq__push_done(struct virtqueue *vq);
 /* Before sleeping: ask for a notification at the next avail entry
  * (EVENT_IDX: avail_event; otherwise clear NO_NOTIFY). Returns true if
  * entries arrived meanwhile, i.e. the caller must not sleep. */
 bool vq__arm(struct virtqueue *vq);
+/* Before sleeping for more than the available entries (they were popped
+ * and given back: too few for a frame): ask for a notification at the
+ * next new entry. True if one came meanwhile. */
+bool vq__arm_more(struct virtqueue *vq);
 /* While processing, notifications are not needed (no EVENT_IDX only). */
 void vq__disarm(struct virtqueue *vq);
 
