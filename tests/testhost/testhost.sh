@@ -46,7 +46,8 @@ run=guest; scenarios=; nodes=1; hcpus=2; hmem=3072; vmm=mvmm; with_qemu=0
 mvmm_bin=${MVMM_BIN:-$REPO_ROOT/mvmm}; per_timeout=240; timeout=; demo=; stream=0
 tcg=${TH_TCG:-multi}; host_append=${TH_HOST_APPEND:-}
 kvm_amd=${TH_KVM_AMD-vgif=0 nested=0 npt=0}; progress_timeout=; cpu=${TH_CPU:-max}
-adds=(); mods=(); gargs=(); disk=; bins=()
+# Every test host can bridge TAPs and run vhost-net (net.sh, cluster.sh).
+adds=(); mods=(tun bridge vhost_net); gargs=(); disk=; bins=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run) run=$2; shift 2 ;;
@@ -143,6 +144,7 @@ build_host() {
 		tests/guest/scenarios/control-inguest.sh:bin/control-inguest.sh \
 		tests/guest/scenarios/experiment-inguest.sh:bin/experiment-inguest.sh \
 		tests/guest/scenarios/disk-inguest.sh:bin/disk-inguest.sh \
+		tests/guest/scenarios/net-inguest.sh:bin/net-inguest.sh \
 		build/tools/numa-bench:bin/numa-bench; do
 		if [ -f "$REPO_ROOT/${g%%:*}" ]; then gargs+=(--add "$REPO_ROOT/$g"); fi
 	done
