@@ -145,6 +145,7 @@ build_host() {
 		tests/guest/scenarios/experiment-inguest.sh:bin/experiment-inguest.sh \
 		tests/guest/scenarios/disk-inguest.sh:bin/disk-inguest.sh \
 		tests/guest/scenarios/net-inguest.sh:bin/net-inguest.sh \
+		build/tools/netxfer:bin/netxfer \
 		build/tools/numa-bench:bin/numa-bench; do
 		if [ -f "$REPO_ROOT/${g%%:*}" ]; then gargs+=(--add "$REPO_ROOT/$g"); fi
 	done

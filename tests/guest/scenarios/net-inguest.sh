@@ -7,7 +7,9 @@
 #         boots at the same time)
 #   a:    TCP to the test host (8 MiB of random bytes to its port 5001, the
 #         checksum as a fact), then from it (a listener on 5002; the host
-#         sends a file, the checksum as a fact), then "done" to b:5003
+#         sends a file, the checksum as a fact), then "done" to b:5003;
+#         netxfer (tests/tools) moves each file and waits for the other
+#         side's close, so a transfer ends only when all of it arrived
 #   b:    waits for a's "done" on 5003 (guest-to-guest TCP), then ends
 for w in $(cat /proc/cmdline); do
 	case $w in
@@ -17,6 +19,7 @@ for w in $(cat /proc/cmdline); do
 	mvmm.role=*) role=${w#*=} ;;
 	esac
 done
+modprobe virtio_pci 2>&1 | sed "s/^/@@FACT modprobe_error=/"
 modprobe virtio_net 2>&1 | sed 's/^/@@FACT modprobe_error=/'
 i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do usleep 100000; i=$((i + 1)); done
@@ -44,21 +47,21 @@ case $role in
 a)
 	dd if=/dev/urandom of=/tmp/out bs=1M count=8 2>/dev/null
 	echo "@@FACT tx_sha=$(sha256sum /tmp/out | cut -d' ' -f1)"
-	nc "$hostip" 5001 </tmp/out >/dev/null
-	echo "@@FACT tx_done=1"
-	nc -l -p 5002 >/tmp/in &
+	echo "@@FACT tx_result=$(netxfer send "$hostip" 5001 /tmp/out 2>&1)"
+	netxfer recv 5002 /tmp/in >/tmp/recv.log 2>&1 &
 	i=0
-	while ! netstat -ltn 2>/dev/null | grep -q ':5002 ' && [ $i -lt 50 ]; do usleep 100000; i=$((i + 1)); done
+	while ! grep -q listening /tmp/recv.log && [ $i -lt 50 ]; do usleep 100000; i=$((i + 1)); done
 	echo "@@NET-LISTENING"
 	wait
+	echo "@@FACT rx_result=$(tail -n 1 /tmp/recv.log)"
 	echo "@@FACT rx_sha=$(sha256sum /tmp/in | cut -d' ' -f1)"
-	echo done | nc "$peer" 5003
+	echo done >/tmp/done
+	echo "@@FACT peer_result=$(netxfer send "$peer" 5003 /tmp/done 2>&1)"
 	;;
 b)
-	nc -l -p 5003 >/tmp/peer &
-	pid=$!
-	i=0
-	while kill -0 $pid 2>/dev/null && [ $i -lt 1800 ]; do usleep 100000; i=$((i + 1)); done
+	netxfer recv 5003 /tmp/peer >/dev/null 2>&1
 	echo "@@FACT from_peer=$(cat /tmp/peer)"
 	;;
 esac
+# The link's own counters, for the record.
+ip -s link show eth0 | sed 's/^/@@NETSTAT /'

