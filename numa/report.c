@@ -19,12 +19,12 @@
 #define BATCH		1024	/* pages per move_pages call */
 #define LIST_LEN	160
 
-static void read_comm(pid_t tid, char *out, size_t len)
+static void read_comm(const char *dir, pid_t tid, char *out, size_t len)
 {
 	char path[64];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", (int)tid);
+	snprintf(path, sizeof(path), "%s/%d/comm", dir, (int)tid);
 	out[0] = '\0';
 	f = fopen(path, "re");
 	if (!f)
@@ -75,7 +75,7 @@ static int collect_threads(struct numa_report *r, const struct topology *t)
 		th->tid = tid;
 		if (numa_pin__get(tid, &th->affinity) < 0)
 			continue;	/* exited since readdir */
-		read_comm(tid, th->name, sizeof(th->name));
+		read_comm("/proc/self/task", tid, th->name, sizeof(th->name));
 		th->vcpu = vcpu_of(th->name, t);
 		if (th->vcpu >= 0 && !seen[th->vcpu]) {
 			seen[th->vcpu] = true;
@@ -178,6 +178,32 @@ int numa_report__plan_thread(struct numa_report *r, pid_t tid, const struct idse
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int numa_report__add_thread(struct numa_report *r, pid_t tid, const struct idset *planned)
+{
+	struct numa_report_thread *th, *n;
+	int ret;
+
+	if (!numa_report__plan_thread(r, tid, planned))
+		return 0;
+	n = realloc(r->thread, (r->nr_threads + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	r->thread = n;
+	th = &r->thread[r->nr_threads];
+	memset(th, 0, sizeof(*th));
+	th->tid = tid;
+	th->vcpu = -1;
+	ret = numa_pin__get(tid, &th->affinity);
+	if (ret < 0)
+		return ret;
+	read_comm("/proc", tid, th->name, sizeof(th->name));
+	th->planned = *planned;
+	th->ok = idset__equal(&th->affinity, &th->planned);
+	r->off_plan += !th->ok;
+	r->nr_threads++;
+	return 0;
 }
 
 void numa_report__free(struct numa_report *r)

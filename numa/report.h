@@ -58,6 +58,11 @@ void numa_report__free(struct numa_report *r);
  * host node, not on emulator_cpus): judge it against @planned instead.
  * -ENOENT if the report has no such thread. */
 int numa_report__plan_thread(struct numa_report *r, pid_t tid, const struct idset *planned);
+/* Like numa_report__plan_thread, and a thread outside this process (a
+ * kernel thread working for us: a vhost worker before Linux 6.4) is added
+ * to the report, with its name and affinity from /proc/@tid. -errno if
+ * the kernel has no such thread. */
+int numa_report__add_thread(struct numa_report *r, pid_t tid, const struct idset *planned);
 
 /* Human table (stderr in mvmm). */
 void numa_report__print(const struct numa_report *r, const struct topology *t, FILE *f);

@@ -14,7 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "numa/host.h"
@@ -309,6 +313,63 @@ static void test_threads(void **state)
 	rig_done(&r);
 }
 
+/* A thread outside the process (a vhost worker is a kernel thread on
+ * Linux < 6.4): added with its name and affinity, judged against its plan. */
+static void test_outside_thread(void **state)
+{
+	struct numa_report rep;
+	struct idset bad;
+	struct rig r;
+	unsigned n, off0;
+	pid_t child;
+	int pfd[2];
+	char c;
+
+	(void)state;
+	assert_int_equal(rig_map(&r, "[machine]\ncpus = 1\n"), 0);
+	assert_int_equal(pipe(pfd), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (!child) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive a failed test */
+		prctl(PR_SET_NAME, "vhost-1");
+		close(pfd[0]);
+		(void)!write(pfd[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);	/* named by now */
+	close(pfd[0]);
+	assert_int_equal(numa_report__collect(&rep, r.t, &r.mem, "start"), 0);
+	n = rep.nr_threads;
+	off0 = rep.off_plan;	/* the missing vcpu0 */
+	assert_int_equal(numa_report__add_thread(&rep, child, &r.h.allowed_cpus), 0);
+	assert_int_equal(rep.nr_threads, n + 1);
+	assert_int_equal(rep.thread[n].tid, child);
+	assert_string_equal(rep.thread[n].name, "vhost-1");
+	assert_int_equal(rep.thread[n].vcpu, -1);
+	assert_true(rep.thread[n].ok);
+	assert_int_equal(rep.off_plan, off0);
+	/* Already listed: re-planned, not added twice. */
+	idset__clear(&bad);
+	idset__add(&bad, 1000);
+	assert_int_equal(numa_report__add_thread(&rep, child, &bad), 0);
+	assert_int_equal(rep.nr_threads, n + 1);
+	assert_false(rep.thread[n].ok);
+	assert_int_equal(rep.off_plan, off0 + 1);
+	numa_report__free(&rep);
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	/* Gone: an error, nothing added. */
+	assert_int_equal(numa_report__collect(&rep, r.t, &r.mem, "exit"), 0);
+	n = rep.nr_threads;
+	assert_int_equal(numa_report__add_thread(&rep, child, &bad), -ESRCH);
+	assert_int_equal(rep.nr_threads, n);
+	numa_report__free(&rep);
+	rig_done(&r);
+}
+
 /* The JSON file is replaced whole: a reader sees the old or the new one. */
 static void test_write_json(void **state)
 {
@@ -359,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_mem_path),
 		cmocka_unit_test(test_no_hugepages),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_outside_thread),
 		cmocka_unit_test(test_write_json),
 	};
 
