@@ -27,6 +27,7 @@ int machine_nets(struct machine *m)
 		struct machine_nic *nic = &m->nics[i];
 		struct virtio_net_params p = {
 			.name = c->name, .pairs = c->queues, .tap = &nic->tap,
+			.vhost = c->vhost == CONFIG_VHOST_YES,
 			.send = irq__msi_send, .send_opaque = &vm->irq,
 			.mem = &vm->mem, .hooks = &hooks, .irq = &vm->irq,
 		};
@@ -65,39 +66,61 @@ void machine_net_report(struct machine *m, struct numa_report *r)
 
 		if (!m->nics[i].up || idset__empty(&n->io_cpus))
 			continue;
-		for (q = 0; q < n->nr_pairs; q++)
+		for (q = 0; q < n->nr_pairs; q++) {
 			if (virtio_net__io_tid(n, q))
 				numa_report__plan_thread(r, virtio_net__io_tid(n, q), &n->io_cpus);
+			/* A kernel thread before Linux 6.4, one of ours after. */
+			if (virtio_net__vhost_worker(n, q))
+				numa_report__add_thread(r, virtio_net__vhost_worker(n, q), &n->io_cpus);
+		}
 		if (atomic_load(&n->ctrl_tid))
 			numa_report__plan_thread(r, atomic_load(&n->ctrl_tid), &n->io_cpus);
 	}
 }
 
+/* A TAP counter (the kernel's view, whichever data path moved the frames). */
+static unsigned long tap_stat(const char *ifname, const char *what)
+{
+	char path[128];
+	unsigned long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", ifname, what);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* One line per NIC at exit. Guest rx is what the TAP sent, guest tx what
+ * it received; drops and bad chains are the userspace path's own. */
 void machine_net_stats(const struct machine *m)
 {
 	unsigned i, q;
 
 	for (i = 0; i < m->nr_nics; i++) {
 		const struct virtio_net *n = &m->nics[i].net;
-		unsigned long rxp = 0, rxb = 0, rxd = 0, txp = 0, txb = 0, txd = 0, bad = 0;
+		const char *tap = m->nics[i].tap.ifname;
+		unsigned long rxd = 0, txd = 0, bad = 0;
 
 		if (!m->nics[i].up)
 			continue;
 		for (q = 0; q < n->nr_pairs; q++) {
 			const struct virtio_net_stats *s = &n->pair[q].stats;
 
-			rxp += atomic_load(&s->rx_packets);
-			rxb += atomic_load(&s->rx_bytes);
 			rxd += atomic_load(&s->rx_dropped);
-			txp += atomic_load(&s->tx_packets);
-			txb += atomic_load(&s->tx_bytes);
 			txd += atomic_load(&s->tx_dropped);
 			bad += atomic_load(&s->bad_chain);
 		}
 		fprintf(stderr, "mvmm: net %s (%s, %s): rx %lu packets %lu bytes (%lu dropped), tx %lu packets %lu bytes (%lu dropped), %lu bad chains, %lu control commands (%lu refused); interrupts: %lu by irqfd, %lu by msix\n",
-			n->name, m->nics[i].tap.ifname, "userspace", rxp, rxb, rxd, txp, txb, txd,
-			bad, atomic_load(&n->ctrl_cmds), atomic_load(&n->ctrl_errs),
-			atomic_load(&n->vp.irqs_irqfd), atomic_load(&n->vp.irqs_msix));
+			n->name, tap, n->vhost ? "vhost" : "userspace", tap_stat(tap, "tx_packets"),
+			tap_stat(tap, "tx_bytes"), rxd, tap_stat(tap, "rx_packets"),
+			tap_stat(tap, "rx_bytes"), txd, bad, atomic_load(&n->ctrl_cmds),
+			atomic_load(&n->ctrl_errs), atomic_load(&n->vp.irqs_irqfd),
+			atomic_load(&n->vp.irqs_msix));
 	}
 }
 

@@ -380,10 +380,68 @@ static unsigned tun_offloads(const struct virtio_pci *vp)
 	return f;
 }
 
+/* vhost-net: attach (@fd) or detach (-1) pair @p's TAP queue on both vrings. */
+static int vhost_backend(struct virtio_net_pair *p, int fd)
+{
+	struct vhost_vring_file f = { .fd = fd };
+	int ret = 0;
+
+	for (f.index = 0; f.index < 2; f.index++) {
+		int r = vhost__ioctl(&p->vhost, VHOST_NET_SET_BACKEND, &f);
+
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
+static void vhost_stop(struct virtio_net *n)
+{
+	unsigned i;
+
+	for (i = 0; i < n->nr_pairs; i++) {
+		if (!n->pair[i].vhost_on)
+			continue;
+		vhost_backend(&n->pair[i], -1);
+		vhost__stop(&n->pair[i].vhost);
+		n->pair[i].vhost_on = false;
+	}
+}
+
+static int vhost_start(struct virtio_net *n)
+{
+	struct virtio_pci *vp = &n->vp;
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < n->nr_pairs; i++) {
+		struct virtio_net_pair *p = &n->pair[i];
+
+		if (!vp->q[RXQ(i)].vq.ready || !vp->q[TXQ(i)].vq.ready)
+			continue;	/* the driver left this pair off */
+		ret = vhost__start(&p->vhost, vp, 0);
+		if (ret)
+			goto err;
+		p->vhost_on = true;
+		ret = vhost_backend(p, p->fd);
+		if (ret) {
+			fprintf(stderr, "mvmm: %s: vhost-net: cannot attach the TAP: %s\n", n->name,
+				strerror(-ret));
+			goto err;
+		}
+	}
+	return 0;
+err:
+	vhost_stop(n);
+	return ret;
+}
+
 static void net_stop(struct virtio_pci *vp)
 {
 	struct virtio_net *n = vp->opaque;
 	unsigned i;
+
+	vhost_stop(n);
 
 	for (i = 0; i < n->nr_pairs; i++) {
 		struct virtio_net_pair *p = &n->pair[i];
@@ -422,9 +480,11 @@ static int net_start(struct virtio_pci *vp)
 	}
 	if (n->no_threads)
 		return 0;
+	if (n->vhost && (ret = vhost_start(n)))
+		return ret;
 	pthread_attr_init(&attr);
 	ret = numa_pin__attr(&attr, &n->io_cpus);
-	for (i = 0; i < n->nr_pairs && !ret; i++) {
+	for (i = 0; i < n->nr_pairs && !ret && !n->vhost; i++) {
 		if (!vp->q[RXQ(i)].vq.ready && !vp->q[TXQ(i)].vq.ready)
 			continue;
 		ret = -pthread_create(&n->pair[i].thread, &attr, io_thread, &n->pair[i]);
@@ -475,6 +535,36 @@ int virtio_net__io_tid(const struct virtio_net *n, unsigned pair)
 	return pair < n->nr_pairs ? atomic_load(&n->pair[pair].tid) : 0;
 }
 
+pid_t virtio_net__vhost_worker(const struct virtio_net *n, unsigned pair)
+{
+	return pair < n->nr_pairs && n->vhost ? n->pair[pair].vhost.worker : 0;
+}
+
+/* The features vhost-net decides (the ring's and MRG_RXBUF) only where the
+ * kernel has them; the rest (MAC, offloads through the TAP, MQ) are ours. */
+#define VHOST_NET_DECIDES	(VHOST_RING_FEATURES | BIT(VIRTIO_NET_F_MRG_RXBUF))
+
+static int open_vhost(struct virtio_net *n, uint64_t *features, char *err, size_t errlen)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < n->nr_pairs; i++) {
+		ret = vhost__open(&n->pair[i].vhost, n->name, "/dev/vhost-net", RXQ(i), 2);
+		if (ret) {
+			snprintf(err, errlen, "/dev/vhost-net: %s%s", strerror(-ret),
+				 ret == -ENOENT ? " (modprobe vhost_net, or vhost = no)" : "");
+			return ret;
+		}
+		if (!i)
+			*features &= ~VHOST_NET_DECIDES | n->pair[0].vhost.features;
+		/* The worker runs where the NIC's node is. */
+		if (!idset__empty(&n->io_cpus) && n->pair[i].vhost.worker)
+			vhost__pin_worker(&n->pair[i].vhost, &n->io_cpus);
+	}
+	return 0;
+}
+
 void virtio_net__default_mac(const char *machine, const char *nic, uint8_t mac[6])
 {
 	uint32_t h = 2166136261u;	/* FNV-1a over "machine/nic" */
@@ -510,8 +600,10 @@ int virtio_net__init(struct virtio_net *n, const struct virtio_net_params *p, ch
 
 	memset(n, 0, sizeof(*n));
 	n->ctrl_stop_fd = -1;
-	for (i = 0; i < VIRTIO_NET_MAX_PAIRS; i++)
+	for (i = 0; i < VIRTIO_NET_MAX_PAIRS; i++) {
 		n->pair[i].stop_fd = -1;
+		n->pair[i].vhost.fd = -1;
+	}
 	if (!p->name || !p->pairs || p->pairs > VIRTIO_NET_MAX_PAIRS) {
 		snprintf(err, errlen, "bad virtio-net parameters");
 		return -EINVAL;
@@ -522,6 +614,7 @@ int virtio_net__init(struct virtio_net *n, const struct virtio_net_params *p, ch
 	n->active_pairs = 1;
 	n->tap = p->tap;
 	n->io_cpus = p->io_cpus;
+	n->vhost = p->vhost;
 	n->no_threads = p->no_threads;
 	vpp.features = BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS) |
 		       BIT(VIRTIO_NET_F_MRG_RXBUF) | BIT(VIRTIO_NET_F_CSUM) |
@@ -532,6 +625,8 @@ int virtio_net__init(struct virtio_net *n, const struct virtio_net_params *p, ch
 		       BIT(VIRTIO_RING_F_INDIRECT_DESC);
 	if (p->pairs > 1)
 		vpp.features |= BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ);
+	if (n->vhost && (ret = open_vhost(n, &vpp.features, err, errlen)))
+		goto err_vhost;
 	for (i = 0; i < p->pairs; i++) {
 		struct virtio_net_pair *q = &n->pair[i];
 
@@ -560,6 +655,7 @@ int virtio_net__init(struct virtio_net *n, const struct virtio_net_params *p, ch
 	return 0;
 err:
 	snprintf(err, errlen, "%s: cannot build the device: %s", p->name, strerror(-ret));
+err_vhost:
 	virtio_net__destroy(n);
 	return ret;
 }
@@ -577,6 +673,8 @@ void virtio_net__destroy(struct virtio_net *n)
 		q->stop_fd = -1;
 		free(q->frame);
 		free(q->chain);
+		if (q->vhost.fd >= 0)
+			vhost__close(&q->vhost);
 		q->frame = NULL;
 		q->chain = NULL;
 	}

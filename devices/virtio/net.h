@@ -12,9 +12,11 @@
  *    offloads pass through, and the TAP only hands the guest what the
  *    driver accepted (TUNSETOFFLOAD from GUEST_CSUM / GUEST_TSO*).
  *  - Data path: the in-kernel vhost-net (one vhost fd per pair, its
- *    worker pinned to the NIC's CPUs) or, without vhost, one userspace
- *    thread per pair ("net-NAME.Q"). The control queue is always served
- *    in userspace.
+ *    worker pinned to the NIC's CPUs; kicks and interrupts go straight
+ *    between KVM and vhost) or, without vhost, one userspace thread per
+ *    pair ("net-NAME.Q"). The control queue is always served in
+ *    userspace. vhost-net does not see Bus Master Enable: with vhost the
+ *    device keeps serving its rings until reset.
  *  - A chain the driver gets wrong (not in RAM, wrong direction, a tx
  *    frame shorter than the header, an rx buffer shorter than it) is
  *    dropped and counted; the queue goes on. A broken ring sets
@@ -33,6 +35,7 @@
 #include <stdint.h>
 
 #include "devices/virtio/tap.h"
+#include "devices/virtio/vhost.h"
 #include "devices/virtio/virtio_pci.h"
 #include "vmm/idset.h"
 
@@ -62,6 +65,8 @@ struct virtio_net_pair {
 	uint32_t frame_len;		/* 0: none waiting */
 	struct iovec *chain;		/* scratch for vq__pop */
 	struct virtio_net_stats stats;
+	struct vhost vhost;		/* vhost-net: this pair's fd (rx, tx) */
+	bool vhost_on;			/* started, backend attached */
 };
 
 struct virtio_net_params {
@@ -77,6 +82,7 @@ struct virtio_net_params {
 	const struct virtio_pci_hooks *hooks;
 	struct irq *irq;		/* irqfd delivery; NULL: msix__notify */
 	struct idset io_cpus;		/* threads' CPUs; empty: not pinned */
+	bool vhost;			/* in-kernel data path (/dev/vhost-net) */
 	/* Unit tests: DRIVER_OK starts no thread and the caller serves the
 	 * queues with virtio_net__poll(). */
 	bool no_threads;
@@ -97,6 +103,7 @@ struct virtio_net {
 	int ctrl_stop_fd;
 	atomic_ulong ctrl_cmds, ctrl_errs;
 	struct idset io_cpus;
+	bool vhost;
 	bool no_threads;
 };
 
@@ -111,8 +118,11 @@ void virtio_net__destroy(struct virtio_net *n);
 int virtio_net__poll(struct virtio_net *n, unsigned pair);
 int virtio_net__poll_ctrl(struct virtio_net *n);
 
-/* Thread ids for the placement report (0: not running). */
+/* Thread ids for the placement report (0: not running): pair @pair's
+ * userspace thread, or with vhost its worker (*@outside: not a thread of
+ * this process on kernels before 6.4). */
 int virtio_net__io_tid(const struct virtio_net *n, unsigned pair);
+pid_t virtio_net__vhost_worker(const struct virtio_net *n, unsigned pair);
 
 /* A stable locally administered MAC from the machine and NIC names. */
 void virtio_net__default_mac(const char *machine, const char *nic, uint8_t mac[6]);

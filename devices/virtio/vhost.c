@@ -244,7 +244,9 @@ static int vring_check(struct vhost *v, struct virtio_pci *vp, unsigned q, int *
 int vhost__start(struct vhost *v, struct virtio_pci *vp, uint64_t backend)
 {
 	struct vhost_memory *t;
-	uint64_t features = vp->driver_features | backend;
+	/* The kernel's bits of what the driver took (vhost-net knows no
+	 * CSUM or MAC: the device model and the TAP do those), and ours. */
+	uint64_t features = (vp->driver_features & v->features) | backend;
 	int call[VHOST_MAX_VRINGS];
 	unsigned i;
 	int ret;

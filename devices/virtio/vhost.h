@@ -21,7 +21,8 @@
  *    ACCESS_PLATFORM). A kernel without VERSION_1 is refused at open.
  *  - vhost__start() runs from the device's ops->start: every ring is mapped
  *    and bounds-checked by the transport (vq__enable), so the kernel gets
- *    the driver's features (plus the device's backend-only bits), the
+ *    the driver's features that it knows (plus the device's backend-only
+ *    bits; the rest are the device model's, e.g. vhost-net's CSUM), the
  *    guest RAM regions (gmem, host addresses), and per vring: size, base 0,
  *    the ring host addresses, kick = the queue's ioeventfd (vp->q[].kick_fd)
  *    and call = its MSI-X vector's irqfd (vp->irqfd[vector].fd; KVM injects
@@ -84,7 +85,8 @@ uint64_t vhost__offer(uint64_t kernel, uint64_t device);
  * worker, -errno from sched_setaffinity. */
 int vhost__pin_worker(const struct vhost *v, const struct idset *cpus);
 
-/* From ops->start: features (the driver's | @backend), memory, vrings. */
+/* From ops->start: features (the driver's the kernel knows | @backend),
+ * memory, vrings. */
 int vhost__start(struct vhost *v, struct virtio_pci *vp, uint64_t backend);
 /* From ops->stop, after the device's own backend is detached. */
 void vhost__stop(struct vhost *v);

@@ -30,7 +30,7 @@ base="$BASE_CMDLINE mvmm.test=poweroff mvmm.run=/bin/net-inguest.sh mvmm.hostip=
 taps() { ls /sys/class/net/$BR/brif 2>/dev/null | tr '\n' ' '; }
 kill_all() { kill -KILL $PA $PB 2>/dev/null; wait $PA $PB 2>/dev/null; }
 
-for path in no; do
+for path in no yes; do
 	a=a-vhost-$path b=b-vhost-$path
 	netxfer recv 5001 "$D/from-guest" >"$D/recv.log" 2>&1 &
 	NC=$!
