@@ -3,7 +3,9 @@
 # path (vhost = no), then the in-kernel one (vhost = yes). Each time two
 # initramfs guests, each with a NIC on the test host's bridge mvbr0 (mvmm
 # creates a TAP there per NIC):
-#  - each guest sees its configured MAC, the offered features, one queue;
+#  - each guest sees its configured MAC and the offered features; a has
+#    one queue pair, b two (MQ: Linux asks for both on the control queue,
+#    and mvmm's multiqueue TAP serves them);
 #  - each pings the test host (10.77.0.1) and the other guest;
 #  - guest a sends 8 MiB of random bytes to the test host over TCP and
 #    receives 8 MiB from it: both checksums match on both ends;
@@ -64,6 +66,9 @@ for path in no yes; do
 	expect_fact "$a" net_mac 52:54:00:00:00:0a
 	expect_fact "$b" net_mac 52:54:00:00:00:0b
 	expect_fact "$a" net_rxqueues 1
+	expect_fact "$b" net_rxqueues 2
+	grep -q "^mvmm: net eth0 .* 1 control commands (0 refused)" "$OUT/$b.err" ||
+		fail "$b: the driver's VQ_PAIRS_SET was not served ($(grep 'net eth0' "$OUT/$b.err"))"
 	for g in $a $b; do
 		expect_fact "$g" ping_host ok
 		expect_fact "$g" ping_peer ok
