@@ -43,39 +43,9 @@ static const struct cfg_key disk_keys[] = {
 static void *disk_open(struct cfg_parser *p, const char *id)
 {
 	struct vm_config *cfg = p->cfg;
-	struct config_disk *d;
-	unsigned i;
 
-	if (cfgp_section_name(p, id) < 0)
-		return NULL;
-	for (i = 0; i < cfg->nr_disks; i++) {
-		if (!strcmp(cfg->disks[i].name, id)) {
-			if (p->set_spec)
-				return &cfg->disks[i];
-			cfgp_perr(p, p->lineno, "repeated section [%s] (first at line %u)",
-				  p->sec_name, cfg->disks[i].line.header);
-			return NULL;
-		}
-	}
-	if (cfg->nr_disks == CONFIG_MAX_DISKS) {
-		cfgp_perr(p, p->lineno, "[%s]: more than %u [disk.NAME] sections", p->sec_name,
-			  CONFIG_MAX_DISKS);
-		return NULL;
-	}
-	/* Fixed capacity: the parser keeps a pointer to the open section. */
-	if (!cfg->disks && !(cfg->disks = calloc(CONFIG_MAX_DISKS, sizeof(*cfg->disks))))
-		goto nomem;
-	d = &cfg->disks[cfg->nr_disks];
-	*d = (struct config_disk){ .name = strdup(id), .pcie = -1 };
-	if (!d->name)
-		goto nomem;
-	d->line.header = p->lineno;
-	cfg->nr_disks++;
-	return d;
-nomem:
-	cfgp_perr(p, p->lineno, "out of memory");
-	p->err = -ENOMEM;
-	return NULL;
+	return CFGP_FAMILY_OPEN(p, id, cfg->disks, cfg->nr_disks, CONFIG_MAX_DISKS,
+				struct config_disk, "disk.", .pcie = -1);
 }
 
 static const char *at(const struct vm_config *cfg, const struct config_disk *d, unsigned line,

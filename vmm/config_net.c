@@ -80,39 +80,9 @@ static const struct cfg_key net_keys[] = {
 static void *net_open(struct cfg_parser *p, const char *id)
 {
 	struct vm_config *cfg = p->cfg;
-	struct config_net *n;
-	unsigned i;
 
-	if (cfgp_section_name(p, id) < 0)
-		return NULL;
-	for (i = 0; i < cfg->nr_nets; i++) {
-		if (!strcmp(cfg->nets[i].name, id)) {
-			if (p->set_spec)
-				return &cfg->nets[i];
-			cfgp_perr(p, p->lineno, "repeated section [%s] (first at line %u)",
-				  p->sec_name, cfg->nets[i].line.header);
-			return NULL;
-		}
-	}
-	if (cfg->nr_nets == CONFIG_MAX_NICS) {
-		cfgp_perr(p, p->lineno, "[%s]: more than %u [net.NAME] sections", p->sec_name,
-			  CONFIG_MAX_NICS);
-		return NULL;
-	}
-	/* Fixed capacity: the parser keeps a pointer to the open section. */
-	if (!cfg->nets && !(cfg->nets = calloc(CONFIG_MAX_NICS, sizeof(*cfg->nets))))
-		goto nomem;
-	n = &cfg->nets[cfg->nr_nets];
-	*n = (struct config_net){ .name = strdup(id), .pcie = -1, .queues = 1 };
-	if (!n->name)
-		goto nomem;
-	n->line.header = p->lineno;
-	cfg->nr_nets++;
-	return n;
-nomem:
-	cfgp_perr(p, p->lineno, "out of memory");
-	p->err = -ENOMEM;
-	return NULL;
+	return CFGP_FAMILY_OPEN(p, id, cfg->nets, cfg->nr_nets, CONFIG_MAX_NICS,
+				struct config_net, "net.", .pcie = -1, .queues = 1);
 }
 
 static const char *at(const struct vm_config *cfg, const struct config_net *n, unsigned line,

@@ -44,6 +44,45 @@ int cfgp_section_name(struct cfg_parser *p, const char *id)
 	return 0;
 }
 
+void *cfgp_family_open(struct cfg_parser *p, const char *id, void **arr, unsigned *nr,
+		       unsigned max, size_t size, size_t header_off, const void *init,
+		       const char *family)
+{
+	char *o;
+	unsigned i;
+
+	if (cfgp_section_name(p, id) < 0)
+		return NULL;
+	for (i = 0; i < *nr; i++) {
+		o = (char *)*arr + i * size;
+		if (strcmp(*(char **)o, id))
+			continue;
+		if (p->set_spec)
+			return o;
+		cfgp_perr(p, p->lineno, "repeated section [%s] (first at line %u)", p->sec_name,
+			  *(unsigned *)(o + header_off));
+		return NULL;
+	}
+	if (*nr == max) {
+		cfgp_perr(p, p->lineno, "[%s]: more than %u [%sNAME] sections", p->sec_name, max,
+			  family);
+		return NULL;
+	}
+	if (!*arr && !(*arr = calloc(max, size)))
+		goto nomem;
+	o = (char *)*arr + *nr * size;
+	memcpy(o, init, size);
+	if (!(*(char **)o = strdup(id)))
+		goto nomem;
+	*(unsigned *)(o + header_off) = p->lineno;
+	(*nr)++;
+	return o;
+nomem:
+	cfgp_perr(p, p->lineno, "out of memory");
+	p->err = -ENOMEM;
+	return NULL;
+}
+
 /* "0000:60:00.0": domain, bus, device (< 32), function (< 8), hex. */
 static bool valid_bdf(const char *s)
 {
@@ -147,8 +186,6 @@ static const struct cfg_key pcie_keys[] = {
 static void *pcie_open(struct cfg_parser *p, const char *id)
 {
 	struct vm_config *cfg = p->cfg;
-	struct config_pcie *e;
-	unsigned i;
 
 	if (cfgp_section_name(p, id) < 0)
 		return NULL;
@@ -157,34 +194,8 @@ static void *pcie_open(struct cfg_parser *p, const char *id)
 			  p->sec_name);
 		return NULL;
 	}
-	for (i = 0; i < cfg->nr_pcie; i++) {
-		if (!strcmp(cfg->pcie[i].name, id)) {
-			if (p->set_spec)
-				return &cfg->pcie[i];
-			cfgp_perr(p, p->lineno, "repeated section [%s] (first at line %u)",
-				  p->sec_name, cfg->pcie[i].line.header);
-			return NULL;
-		}
-	}
-	if (cfg->nr_pcie == CONFIG_MAX_PCIE) {
-		cfgp_perr(p, p->lineno, "[%s]: more than %u [pcie.NAME] sections", p->sec_name,
-			  CONFIG_MAX_PCIE);
-		return NULL;
-	}
-	/* Fixed capacity: the parser keeps a pointer to the open section. */
-	if (!cfg->pcie && !(cfg->pcie = calloc(CONFIG_MAX_PCIE, sizeof(*cfg->pcie))))
-		goto nomem;
-	e = &cfg->pcie[cfg->nr_pcie];
-	*e = (struct config_pcie){ .name = strdup(id), .node = -1, .host_node = -1 };
-	if (!e->name)
-		goto nomem;
-	e->line.header = p->lineno;
-	cfg->nr_pcie++;
-	return e;
-nomem:
-	cfgp_perr(p, p->lineno, "out of memory");
-	p->err = -ENOMEM;
-	return NULL;
+	return CFGP_FAMILY_OPEN(p, id, cfg->pcie, cfg->nr_pcie, CONFIG_MAX_PCIE, struct config_pcie,
+				"pcie.", .node = -1, .host_node = -1);
 }
 
 const struct cfg_section config_pcie_section = {
@@ -235,41 +246,10 @@ static const struct cfg_key device_keys[] = {
 static void *device_open(struct cfg_parser *p, const char *id)
 {
 	struct vm_config *cfg = p->cfg;
-	struct config_device *d;
-	unsigned i;
 
-	if (cfgp_section_name(p, id) < 0)
-		return NULL;
-	for (i = 0; i < cfg->nr_devices; i++) {
-		if (!strcmp(cfg->devices[i].name, id)) {
-			if (p->set_spec)
-				return &cfg->devices[i];
-			cfgp_perr(p, p->lineno, "repeated section [%s] (first at line %u)",
-				  p->sec_name, cfg->devices[i].line.header);
-			return NULL;
-		}
-	}
-	if (cfg->nr_devices == CONFIG_MAX_DEVICES) {
-		cfgp_perr(p, p->lineno, "[%s]: more than %u [device.NAME] sections", p->sec_name,
-			  CONFIG_MAX_DEVICES);
-		return NULL;
-	}
-	if (!cfg->devices && !(cfg->devices = calloc(CONFIG_MAX_DEVICES, sizeof(*cfg->devices))))
-		goto nomem;
-	d = &cfg->devices[cfg->nr_devices];
-	*d = (struct config_device){
-		.name = strdup(id), .memory_size = MOCK_PF_MEMORY, .vf_memory_size = MOCK_VF_MEMORY,
-		.pcie = -1,
-	};
-	if (!d->name)
-		goto nomem;
-	d->line.header = p->lineno;
-	cfg->nr_devices++;
-	return d;
-nomem:
-	cfgp_perr(p, p->lineno, "out of memory");
-	p->err = -ENOMEM;
-	return NULL;
+	return CFGP_FAMILY_OPEN(p, id, cfg->devices, cfg->nr_devices, CONFIG_MAX_DEVICES,
+				struct config_device, "device.", .memory_size = MOCK_PF_MEMORY,
+				.vf_memory_size = MOCK_VF_MEMORY, .pcie = -1);
 }
 
 /* -------------------------------------------------------------- finish */

@@ -129,6 +129,18 @@ int cfgp_replace_string(struct cfg_parser *p, char **dst, char *s);
 bool cfgp_valid_name_char(char c);
 /* A section name after the '.' ("acc0"), or report; config_pci.c. */
 int cfgp_section_name(struct cfg_parser *p, const char *id);
+/* Open [FAMILY.@id] whose objects live in a fixed array of @max (the
+ * parser keeps a pointer to the open one): the existing object for a
+ * --set, else a new one copied from @init with its name (the type's first
+ * member, char *) and header line set; NULL after reporting a bad name, a
+ * repeat, too many or no memory. config_pci.c. Use CFGP_FAMILY_OPEN with
+ * the defaults as a compound literal. */
+void *cfgp_family_open(struct cfg_parser *p, const char *id, void **arr, unsigned *nr,
+		       unsigned max, size_t size, size_t header_off, const void *init,
+		       const char *family);
+#define CFGP_FAMILY_OPEN(p, id, arr, nr, max, type, family, ...)			\
+	((type *)cfgp_family_open(p, id, (void **)&(arr), &(nr), max, sizeof(type),	\
+				  offsetof(type, line.header), &(type){ __VA_ARGS__ }, family))
 /* The NAME of a [pcie.NAME] (checked at finish); config_pci.c. */
 int cfgp_set_bus_name(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v);
 /* Index of [pcie.@name] in cfg->pcie, or -1; config_pci.c. */
