@@ -6,8 +6,10 @@
 # inner VM's exits per boot by reason, userspace exits and ports, for one
 # counted boot per VMM (the issue's target: userspace exits <= 0.5x QEMU's);
 # then setup cost (start -> first KVM_RUN) on this machine's /dev/kvm
-# (tests/bench/setup-cost.sh).
-# BENCH_ROUNDS=N changes the number of boots per VMM (default 5).
+# (tests/bench/setup-cost.sh); then fio (virtio-blk) and iperf3 (virtio-net)
+# in the guest under both VMMs.
+# BENCH_ROUNDS=N changes the number of boots per VMM (default 5);
+# BENCH_FIO_ROUNDS, BENCH_NET_ROUNDS those of the fio and iperf3 parts (2).
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/testhost/lib.sh
@@ -140,3 +142,41 @@ END {
 		med(ipi, "qemu", "randread"), "-", "-"
 }' "$TH_BUILD/bench-fio.data"
 echo "raw data: $TH_BUILD/bench-fio.data"
+
+# Network: iperf3 between initramfs guests and the test host, both VMMs on
+# vhost-net, in one test-host run.
+net_rounds=${BENCH_NET_ROUNDS:-2}
+echo "$net_rounds" >"$TH_BUILD/bench.net-rounds"
+tests/testhost/testhost.sh --run bench-net --with-qemu --scenarios bench-net \
+	--bin /usr/bin/iperf3 --guest-bin /usr/bin/iperf3 \
+	--guest-add tests/bench/net-bench-inguest.sh:bin/net-bench-inguest.sh \
+	--add tests/bench/bench-net.sh:/testhost/scenarios/bench-net.sh \
+	--add tests/bench/bench-net.ini:/testhost/bench/bench-net.ini \
+	--add "$TH_BUILD/bench.net-rounds:/testhost/bench/net-rounds" \
+	--scenario-timeout $((net_rounds * 2 * 300 + 120)) --timeout $((net_rounds * 2 * 300 + 300)) \
+	>"$TH_BUILD/bench-net.summary" 2>&1 || {
+	cat "$TH_BUILD/bench-net.summary"
+	echo "bench: the iperf3 run failed (log: $TH_BUILD/bench-net.detail.log)" >&2
+	exit 1
+}
+tr -d '\r' <"$TH_BUILD/bench-net.detail.log" | grep -a '^@@NET vmm=' >"$TH_BUILD/bench-net.data"
+awk '
+function field(name,   i, kv) {
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] }
+	return ""
+}
+{ v = field("vmm"); m = field("mode"); mb[v, m, ++n[v, m]] = field("mbps") + 0 }
+function med(v, m,   i, c, t, x, y) {
+	c = n[v, m]
+	for (i = 1; i <= c; i++) x[i] = mb[v, m, i]
+	for (i = 1; i <= c; i++) for (y = i + 1; y <= c; y++) if (x[y] < x[i]) { t = x[i]; x[i] = x[y]; x[y] = t }
+	return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2
+}
+END {
+	if (!n["mvmm", "g2h"] || !n["qemu", "g2h"]) { print "bench: missing iperf3 results"; exit 1 }
+	printf "\niperf3 TCP, 10 s (initramfs guests on the test host bridge, vhost-net), medians of %d runs per VMM:\n", n["mvmm", "g2h"]
+	printf "%-28s %12s %12s %10s\n", "", "mvmm Mbit/s", "qemu Mbit/s", "mvmm/qemu"
+	printf "%-28s %12.0f %12.0f %10.2f\n", "guest -> test host", med("mvmm", "g2h"), med("qemu", "g2h"), med("mvmm", "g2h") / med("qemu", "g2h")
+	printf "%-28s %12.0f %12.0f %10.2f\n", "guest -> guest", med("mvmm", "g2g"), med("qemu", "g2g"), med("mvmm", "g2g") / med("qemu", "g2g")
+}' "$TH_BUILD/bench-net.data"
+echo "raw data: $TH_BUILD/bench-net.data"

@@ -9,18 +9,20 @@
 #   -o OUT          output cpio (default build/testhost/guest-initramfs.cpio)
 #   --add SRC:DST   extra file (e.g. a guest kernel module, a test program)
 #   --module NAME   extra module from the stock kernel (dependencies follow)
+#   --bin PATH      extra program with its shared libraries (at the same path)
 # Prints the output path. Needs the kernel cache (fetched if missing).
 set -eu
 . "$(dirname "$0")/../testhost/lib.sh"
 
 out=$TH_BUILD/guest-initramfs.cpio
-adds=()
+adds=(); bins=()
 mods=(pvpanic-mmio button evdev virtio_pci virtio_blk virtio_net)
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) out=$2; shift 2 ;;
 	--add) adds+=("$2"); shift 2 ;;
 	--module) mods+=("$2"); shift 2 ;;
+	--bin) bins+=("$2"); shift 2 ;;
 	*) th_die "build-initramfs.sh: unknown argument $1" ;;
 	esac
 done
@@ -39,6 +41,9 @@ done
 # lspci prints names from pci.ids when it finds it; optional.
 [ -r /usr/share/misc/pci.ids ] && th_add_file "$root" /usr/share/misc/pci.ids usr/share/misc/pci.ids
 th_add_modules "$root" "${mods[@]}"
+for b in ${bins[@]+"${bins[@]}"}; do
+	th_add_bin "$root" "$b"
+done
 for a in ${adds[@]+"${adds[@]}"}; do
 	th_add_file "$root" "${a%%:*}" "${a#*:}"
 done

@@ -19,6 +19,7 @@
 #   --disk FILE           a raw image as the test host's read-only virtio disk
 #                         (/dev/vda inside; loads virtio_pci and virtio_blk)
 #   --guest-add SRC:DST   extra file in the inner guest's initramfs
+#   --guest-bin PATH      extra program (with its libraries) in the inner guest
 #   --guest-module NAME   extra stock-kernel module in the inner guest's initramfs
 #   --scenario-timeout S  per-scenario bound inside the test host (default 240)
 #   --timeout S           bound for the whole boot (default: 60 + 150 per scenario)
@@ -64,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--disk) disk=$2; mods+=(virtio_pci virtio_blk); shift 2 ;;
 	--guest-add) gargs+=(--add "$2"); shift 2 ;;
 	--guest-module) gargs+=(--module "$2"); shift 2 ;;
+	--guest-bin) gargs+=(--bin "$2"); shift 2 ;;
 	--scenario-timeout) per_timeout=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--demo) demo=$2; shift 2 ;;
