@@ -124,7 +124,12 @@ static int deliver(struct virtio_net_pair *p, bool *pushed)
 			return -EPROTO;
 		if (!ret || cnt == ARRAY_SIZE(heads)) {
 			vq__unpop(vq, ret ? cnt + 1 : cnt);
-			return 0;
+			if (cnt + (ret > 0) < vq->size)
+				return 0;	/* more room may come */
+			/* The whole ring cannot hold it: it never will. */
+			atomic_fetch_add(&p->stats.rx_dropped, 1);
+			p->frame_len = 0;
+			return 1;
 		}
 		/* Device-writable only; the first holds at least the header. */
 		if (ret == -EFAULT || c.len_out || c.len_in < (cnt ? 1 : HDR_LEN)) {

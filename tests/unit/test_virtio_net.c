@@ -362,6 +362,27 @@ static void test_rx_too_big(void **state)
 	rig_free(r);
 }
 
+/* MRG_RXBUF, but a whole ring of buffers too small for the frame: it is
+ * dropped (it could never fit), not waited for; the next frame fits. */
+static void test_rx_never_fits(void **state)
+{
+	struct rig *r = rig_up(1, BASE_FEATURES | MRG);
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < DRV_QSZ; i++)
+		rx_buf(r, RX0, 16ULL * i, 16);		/* 64 x 16 bytes: 1 KiB */
+	host_send(r, 0, 2000, 3);
+	host_send(r, 0, 20, 4);			/* 32 bytes: two buffers */
+	assert_int_equal(virtio_net__poll(&r->n, 0), 2);
+	assert_int_equal(atomic_load(&r->n.pair[0].stats.rx_dropped), 1);
+	assert_int_equal(drv_used_pending(&r->d, RX0), 2);
+	assert_int_equal(num_buffers(r, 0), 2);
+	assert_true(payload_is(data(r, HDR), 0, 4, 4));
+	assert_true(payload_is(data(r, 16), 4, 16, 4));
+	rig_free(r);
+}
+
 /* rx buffers the device cannot use: returned empty and counted before
  * the frame, which lands in the next good buffer. */
 static void test_rx_bad(void **state)
@@ -503,6 +524,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_rx_single, cleanup),
 		cmocka_unit_test_teardown(test_rx_merge, cleanup),
 		cmocka_unit_test_teardown(test_rx_too_big, cleanup),
+		cmocka_unit_test_teardown(test_rx_never_fits, cleanup),
 		cmocka_unit_test_teardown(test_rx_bad, cleanup),
 		cmocka_unit_test_teardown(test_rx_waits, cleanup),
 		cmocka_unit_test_teardown(test_ctrl_mq, cleanup),

@@ -12,10 +12,15 @@
 #  - a tells b "done" over TCP (guest to guest); both power off, exit 0;
 #  - mvmm's exit line counts the packets and no bad chains;
 #  - while they run the bridge has their two TAPs; afterwards no TAP is
-#    left (mvmm's TAPs go with it).
+#    left (mvmm's TAPs go with it);
+#  - a's NIC is behind guest node 1's expander (host node 1): Linux puts it
+#    on node 1, its data path (the thread net-eth0.0, or the vhost-net
+#    worker vhost-<pid>, a kernel thread on 6.1) runs on host node 1's
+#    CPU, and the placement report (SIGUSR1) judges it on plan.
 # All traffic stays on the test host's own bridge (it has no NIC).
-# host-nodes: 1
+# host-nodes: 2
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/numa-lib.sh"
 
 [ "$VMM" = mvmm ] || skip "mvmm's [net.NAME] syntax"
 BR=mvbr0
@@ -50,6 +55,21 @@ for path in no yes; do
 		fail "$a: the guest never got to its TCP listener"
 	fi
 	ntap=$(taps | wc -w)
+	if [ $path = no ]; then
+		worker=net-eth0.0
+		aff=$(thread_affinity "$PA" "$worker")
+	else
+		worker=vhost-$PA aff=missing
+		for c in /proc/[0-9]*/comm; do
+			[ "$(cat "$c" 2>/dev/null)" = "$worker" ] || continue
+			aff=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "${c%/comm}/status")
+		done
+	fi
+	kill -USR1 "$PA"
+	i=0
+	while [ "$(grep -c 'guest node 1 (' "$OUT/$a.err")" -lt 2 ] && [ $i -lt 200 ]; do
+		usleep 50000; i=$((i + 1))
+	done
 	sent=$(netxfer send 10.77.0.2 5002 "$D/to-guest" 2>&1)
 	VMM_PID=$PA
 	vmm_finish "$a" 60
@@ -63,6 +83,11 @@ for path in no yes; do
 	expect_eq "vhost=$path: TAPs on $BR while both ran" 2 "$ntap"
 	expect_eq "vhost=$path: TAPs left on $BR" "" "$(taps)"
 	ls /sys/class/net | grep -q '^mvmm' && fail "vhost=$path: a TAP outlived mvmm: $(ls /sys/class/net)"
+	expect_eq "vhost=$path: $worker's CPUs (host node 1)" 1 "$aff"
+	grep -qE "^mvmm: +[0-9]+ +$worker +1 +1 +ok$" "$OUT/$a.err" ||
+		fail "$a: the signal report has no '$worker 1 1 ok' line"
+	note "ok: $a: report: $worker on 1, planned 1"
+	expect_fact "$a" net_numa 1
 	expect_fact "$a" net_mac 52:54:00:00:00:0a
 	expect_fact "$b" net_mac 52:54:00:00:00:0b
 	expect_fact "$a" net_rxqueues 1
