@@ -301,6 +301,7 @@ static const struct cfg_section *const sections[] = {
 	&config_pcie_section,		/* config_pci.c; after the nodes it refers to */
 	&config_disk_section,		/* config_disk.c; its buses before the bus check */
 	&config_net_section,		/* config_net.c; likewise */
+	&config_vsock_section,		/* config_vsock.c; likewise */
 	&config_device_section,
 };
 _Static_assert(ARRAY_SIZE(sections) <= CFG_MAX_SECTIONS, "raise CFG_MAX_SECTIONS");
@@ -695,7 +696,7 @@ int config__set(struct vm_config *cfg, const char *spec, char *err, size_t errle
 	}
 	if (!s || key >= eq)
 		return cfgp_perr(&p, p.lineno,
-				 "expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME or net.NAME)");
+				 "expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME or vsock)");
 	cfgp_bprintf(p.sec_name, sizeof(p.sec_name), "%.*s", (int)(key - 1 - spec), spec);
 	p.obj = s->open(&p, id);
 	if (!p.obj)

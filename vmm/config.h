@@ -6,6 +6,7 @@
 #ifndef MVMM_CONFIG_H
 #define MVMM_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -166,6 +167,20 @@ struct config_net {
 	} line;
 };
 
+/* [vsock]: the guest's virtio-vsock device (over vhost-vsock). */
+#define CONFIG_VSOCK_CID_MIN	3		/* 0-2: hypervisor, local, host */
+#define CONFIG_VSOCK_CID_MAX	0xfffffffeU	/* 0xffffffff: VMADDR_CID_ANY */
+
+struct config_vsock {
+	bool present;			/* the section exists */
+	uint32_t cid;			/* the guest's CID */
+	char *bus;			/* [pcie.NAME]; NULL: bus 0 */
+	int pcie;			/* config__finish: index in pcie[]; -1: bus 0 */
+	struct {
+		unsigned header, cid, bus;
+	} line;
+};
+
 struct vm_config {
 	char *file;		/* config path as given, for messages */
 	char *name;		/* [machine] name; default: config file stem */
@@ -196,6 +211,7 @@ struct vm_config {
 	unsigned nr_disks;
 	struct config_net *nets;	/* [net.NAME] in file order; NULL: none */
 	unsigned nr_nets;
+	struct config_vsock vsock;	/* [vsock]; .present false: none */
 	struct config_machine_lines line;
 };
 

@@ -355,8 +355,8 @@ int cfgp_find_pcie(const struct vm_config *cfg, const char *name)
 	return -1;
 }
 
-/* Devices (mock-accel, disks and NICs, each behind its own root port) plugged
- * into expander @idx (-1: bus 0). */
+/* Devices (mock-accel, disks, NICs and vsock, each behind its own root
+ * port) plugged into expander @idx (-1: bus 0). */
 static unsigned devices_on(const struct vm_config *cfg, int idx)
 {
 	unsigned i, n = 0;
@@ -367,6 +367,7 @@ static unsigned devices_on(const struct vm_config *cfg, int idx)
 		n += cfg->disks[i].pcie == idx;
 	for (i = 0; i < cfg->nr_nets; i++)
 		n += cfg->nets[i].pcie == idx;
+	n += cfg->vsock.present && cfg->vsock.pcie == idx;
 	return n;
 }
 

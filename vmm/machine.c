@@ -18,6 +18,7 @@
 
 #include "devices/mock_accel.h"
 #include "devices/virtio/blk.h"
+#include "devices/virtio/vsock.h"
 #include "numa/host.h"
 #include "numa/pin.h"
 #include "numa/plan.h"
@@ -207,6 +208,53 @@ static int machine_disks(struct machine *m)
 	return ret;
 }
 
+/* [vsock], host side, before the VM exists: /dev/vhost-vsock and the CID. */
+static int machine_vsock_open(struct machine *m, const struct vm_config *cfg)
+{
+	const struct config_vsock *c = &cfg->vsock;
+	char err[CONFIG_ERR_LEN], where[CONFIG_ERR_LEN];
+	int ret;
+
+	if (!c->present)
+		return 0;
+	m->vsock = calloc(1, sizeof(*m->vsock));
+	if (!m->vsock)
+		return -ENOMEM;
+	ret = virtio_vsock__open(m->vsock, getenv("MVMM_VHOST_VSOCK"), c->cid, err, sizeof(err));
+	if (ret == -EADDRINUSE)
+		config__origin(cfg, c->line.cid, "vsock", "cid", "cid", where, sizeof(where));
+	else if (ret)
+		config__origin(cfg, c->line.header, "vsock", "", "", where, sizeof(where));
+	if (ret)
+		pr_err("%s: %s", where, err);
+	return ret;
+}
+
+/* [vsock]: the PCI function behind its own root port; its vhost worker on
+ * the device's node's host CPUs. */
+static int machine_vsock(struct machine *m)
+{
+	const struct vm_config *cfg = m->vm.cfg;
+	struct vm *vm = &m->vm;
+	const struct virtio_pci_hooks hooks = { .ioeventfd = machine_ioeventfd, .opaque = vm };
+	struct virtio_vsock_params p = {
+		.name = "vsock", .send = irq__msi_send, .send_opaque = &vm->irq,
+		.mem = &vm->mem, .hooks = &hooks, .irq = &vm->irq,
+	};
+	int pcie = cfg->vsock.pcie, ret;
+
+	if (!m->vsock)
+		return 0;
+	machine_device_place(m, pcie, NULL, NULL, &p.worker_cpus);
+	ret = virtio_vsock__init(m->vsock, &p);
+	if (ret) {
+		pr_err("[vsock]: cannot build the device: %s", strerror(-ret));
+		return ret;
+	}
+	return pci_host__add_device(&m->pci, pci_host__root(&m->pci, pcie < 0 ? "main" :
+				    cfg->pcie[pcie].name), &m->vsock->vp.pci, 0, NULL);
+}
+
 /* PCIe host, expander buses, devices behind their root ports; bus numbers,
  * windows and BARs assigned as firmware would. */
 static int machine_pci(struct machine *m)
@@ -263,6 +311,8 @@ static int machine_pci(struct machine *m)
 		ret = machine_disks(m);
 	if (!ret)
 		ret = machine_nets(m);
+	if (!ret)
+		ret = machine_vsock(m);
 	if (!ret)
 		ret = pci_host__assign(&m->pci);
 	if (ret)
@@ -405,6 +455,9 @@ int machine__collect_report(struct machine *m, struct numa_report *r, const char
 			if (virtio_blk__io_tid(&m->disks[i], q) && !idset__empty(&m->disks[i].io_cpus))
 				numa_report__plan_thread(r, virtio_blk__io_tid(&m->disks[i], q),
 							 &m->disks[i].io_cpus);
+	/* The vsock vhost worker: a kernel thread before Linux 6.4, added. */
+	if (m->vsock && virtio_vsock__worker(m->vsock) && !idset__empty(&m->vsock->worker_cpus))
+		numa_report__add_thread(r, virtio_vsock__worker(m->vsock), &m->vsock->worker_cpus);
 	return 0;
 }
 
@@ -584,6 +637,8 @@ static void machine_destroy(struct machine *m)
 		virtio_blk__destroy(&m->disks[i]);
 	free(m->disks);
 	machine_nets_destroy(m);
+	if (m->vsock)		/* its irqfds and ioeventfds are the VM's */
+		virtio_vsock__destroy(m->vsock);
 	vm__destroy(vm);
 	acpi_numa__free(&m->acpi_numa);
 }
@@ -691,6 +746,9 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 		}
 		m->control_ready = true;
 	}
+	ret = machine_vsock_open(m, cfg);	/* and the host's vhost-vsock */
+	if (ret < 0)
+		goto out_free;
 	ret = vm__create(&m->vm, cfg, &m->topo);
 	if (ret < 0)
 		goto out_free;
@@ -750,6 +808,10 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 out:
 	machine_destroy(m);
 out_free:
+	if (m->vsock) {
+		virtio_vsock__destroy(m->vsock);
+		free(m->vsock);
+	}
 	if (m->control_ready)
 		control__destroy(&m->control);
 	if (m->console_ready)

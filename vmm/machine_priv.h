@@ -12,6 +12,7 @@
 #include "devices/mock_accel.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/net.h"
+#include "devices/virtio/vsock.h"
 #include "numa/host.h"
 #include "numa/report.h"
 #include "vmm/acpi_numa.h"
@@ -47,6 +48,7 @@ struct machine {
 	unsigned nr_disks;
 	struct machine_nic *nics;	/* cfg->nets, in order */
 	unsigned nr_nics;
+	struct virtio_vsock *vsock;	/* [vsock]; NULL: none */
 	/* The live placement: starts as a copy of topo, changed by the
 	 * control socket (set-affinity, migrate-memory); what the placement
 	 * report judges against. plan_lock also serialises reports. */
