@@ -4,7 +4,8 @@
 # it). Exit non-zero on any failure, including a test host that never came
 # up. Scenarios come from tests/guest/scenarios/SUITE in order; each file's
 # "# host-nodes: N" line picks the host NUMA shape, and every shape costs one
-# test-host boot (all scenarios of that shape run in it, one after another).
+# test-host boot (all scenarios of that shape run in it, one after another);
+# "# modules: a b" lines add stock-kernel modules that shape's test host loads.
 #
 # usage: tests/testhost/run-guest-tests.sh [SCENARIO...] [TESTHOST-OPTION...]
 #   SCENARIO          run only these (default: SUITE)
@@ -29,7 +30,7 @@ done
 [ ${#names[@]} -gt 0 ] || mapfile -t names < <(grep -v -e '^#' -e '^[[:space:]]*$' "$scen_dir/SUITE")
 
 # Group by host shape, keeping the suite order within a group.
-declare -A group=() needq=() needi=()
+declare -A group=() needq=() needi=() hmods=()
 order=()
 for s in "${names[@]}"; do
 	[ -f "$scen_dir/$s.sh" ] || th_die "no scenario $s ($scen_dir/$s.sh)"
@@ -39,6 +40,10 @@ for s in "${names[@]}"; do
 	grep -q '^# needs: qemu' "$scen_dir/$s.sh" && needq[$n]=1
 	# "# needs: image": the Debian image (make image) as the test host's disk.
 	grep -q '^# needs: image' "$scen_dir/$s.sh" && needi[$n]=1
+	# "# modules: a b": stock-kernel modules that shape's test host loads.
+	for m in $(sed -n 's/^# modules: *//p' "$scen_dir/$s.sh"); do
+		case " ${hmods[$n]:-} " in *" --module $m "*) ;; *) hmods[$n]="${hmods[$n]:-} --module $m" ;; esac
+	done
 	[ -n "${group[$n]:-}" ] || order+=("$n")
 	group[$n]="${group[$n]:-}${group[$n]:+,}$s"
 done
@@ -74,7 +79,7 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 		[ "$attempt" -gt 0 ] && run=guest-nodes$n-rerun$attempt
 		"$testhost" --run "$run" --host-nodes "$n" \
 			--host-cpus $((n > 2 ? n : 2 / n * n)) --scenarios "$todo" \
-			${needq[$n]:+--with-qemu} ${needi[$n]:+"${image_opts[@]}"} \
+			${needq[$n]:+--with-qemu} ${needi[$n]:+"${image_opts[@]}"} ${hmods[$n]:-} \
 			${opts[@]+"${opts[@]}"} || true
 		res=$TH_BUILD/$run.results
 		fault=$(th_host_fault "$TH_BUILD/$run.log")

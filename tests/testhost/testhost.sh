@@ -148,6 +148,8 @@ build_host() {
 		tests/guest/scenarios/disk-inguest.sh:bin/disk-inguest.sh \
 		tests/guest/scenarios/net-inguest.sh:bin/net-inguest.sh \
 		build/tools/netxfer:bin/netxfer \
+		tests/guest/scenarios/vsock-inguest.sh:bin/vsock-inguest.sh \
+		build/tools/vsock-echo:bin/vsock-echo \
 		build/tools/numa-bench:bin/numa-bench; do
 		if [ -f "$REPO_ROOT/${g%%:*}" ]; then gargs+=(--add "$REPO_ROOT/$g"); fi
 	done
