@@ -30,7 +30,7 @@ start_qemu() {	# ROLE MAC IP PEER
 	qemu-system-x86_64 -machine q35,accel=kvm -cpu host -smp 1 -m 384M \
 		-nodefaults -nographic -serial stdio -no-reboot \
 		-netdev tap,id=n0,ifname="q$1$$",script=/tmp/qemu-ifup,downscript=no,vhost=on \
-		-device virtio-net-pci,netdev=n0,mac="$2" \
+		-device virtio-net-pci,netdev=n0,mac="$2",romfile= \
 		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$(cmd "$1" "$3" "$4")" \
 		>"$OUT/$1.out" 2>"$OUT/$1.err" </dev/null &
 }

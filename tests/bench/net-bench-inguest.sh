@@ -31,3 +31,6 @@ case $role in
 b) iperf3 -s -1 >/dev/null 2>&1 ;;
 a) client "$hostip" g2h; client "$peer" g2g ;;
 esac
+# Where the interrupts went, for the record.
+grep -E 'virtio|CPU' /proc/interrupts | sed 's/^/@@IPERF-LOG /'
+
