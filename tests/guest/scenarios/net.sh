@@ -19,6 +19,7 @@
 #    CPU, and the placement report (SIGUSR1) judges it on plan.
 # All traffic stays on the test host's own bridge (it has no NIC).
 # host-nodes: 2
+# budget: 420
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/numa-lib.sh"
 
