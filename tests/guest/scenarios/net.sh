@@ -51,7 +51,8 @@ for path in no yes; do
 		--append "$base mvmm.role=a mvmm.ip=10.77.0.2/24 mvmm.peer=10.77.0.3"
 	PA=$VMM_PID
 	# Host to guest, once a listens.
-	if ! wait_line "$OUT/$a.out" '^@@NET-LISTENING' "$BOOT_TIMEOUT"; then
+	# A boot, two pings and 8 MiB out come first: twice the boot bound.
+	if ! wait_line "$OUT/$a.out" '^@@NET-LISTENING' $((2 * BOOT_TIMEOUT)); then
 		kill_all; kill $NC 2>/dev/null; show_output "$a"; show_output "$b"
 		fail "$a: the guest never got to its TCP listener"
 	fi
