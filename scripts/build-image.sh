@@ -5,6 +5,8 @@
 #   build/image/vmlinuz      the stock cloud kernel (the kernel cache's)
 #   build/image/initrd.img   a small initramfs: loads virtio-pci/virtio-blk,
 #                            mounts root= (default /dev/vda), switch_root
+#   build/image/id_ed25519   root's SSH key (and .pub): the image's
+#                            /root/.ssh/authorized_keys holds the public half
 # Boot it with root=/dev/vda console=ttyS0 (configs/node1.ini does).
 #
 # The image: mmdebstrap (minbase, apt's configured sources) with systemd,
@@ -14,6 +16,11 @@
 # image, not for networks you do not own); a serial console on ttyS0;
 # mvmm-ready.service prints "@@MVMM-MULTI-USER" and the mock-accel
 # functions on ttyS0 once multi-user.target is reached.
+# Per node, from the kernel command line (docs/cluster.md): mvmm.ip=ADDR/LEN
+# is eth0's static address (mvmm-net@.service, iproute2; NICs keep the
+# kernel's names), systemd.hostname= the host name. No SSH host key in the
+# image: mvmm-hostkeys.service makes one each boot (every boot of a
+# snapshot disk is a first boot, and two nodes must not share one).
 #
 # Cached in ${MVMM_CACHE:-~/.cache/mvmm}/image/<key>/, key = hash of this
 # script, scripts/image/*, the guest driver's sources and the kernel
@@ -40,19 +47,23 @@ link() {
 	ln -sfn "$cache/debian.raw" "$out/debian.raw"
 	ln -sfn "$cache/initrd.img" "$out/initrd.img"
 	ln -sfn "$KVMLINUZ" "$out/vmlinuz"
+	ln -sfn "$cache/id_ed25519" "$out/id_ed25519"
+	ln -sfn "$cache/id_ed25519.pub" "$out/id_ed25519.pub"
 	echo "$out/debian.raw"
 }
-if [ "$force" = 0 ] && [ -f "$cache/debian.raw" ] && [ -f "$cache/initrd.img" ]; then
+if [ "$force" = 0 ] && [ -f "$cache/debian.raw" ] && [ -f "$cache/initrd.img" ] &&
+   [ -f "$cache/id_ed25519" ]; then
 	th_log "image: cached ($cache)"
 	link
 	exit 0
 fi
 command -v mmdebstrap >/dev/null || th_die "mmdebstrap missing (make deps installs it)"
 command -v mke2fs >/dev/null || th_die "mke2fs missing (e2fsprogs)"
+command -v ssh-keygen >/dev/null || th_die "ssh-keygen missing (openssh-client)"
 mkdir -p "$cache"
 t0=$(th_now)
 root=$(mktemp -d "$out/root.XXXXXX")
-trap 'rm -rf "$root" "$cache/debian.raw.tmp" "$cache/initrd.img.tmp"' EXIT
+trap 'rm -rf "$root" "$cache/debian.raw.tmp" "$cache/initrd.img.tmp" "$cache"/id_ed25519.tmp*' EXIT
 
 # apt's configured sources, as the host uses them.
 srcs=()
@@ -80,11 +91,28 @@ echo "/dev/vda / ext4 defaults,errors=remount-ro 0 1" >"$root/etc/fstab"
 echo "root:mvmm" | chroot "$root" chpasswd
 mkdir -p "$root/etc/ssh/sshd_config.d"
 echo "PermitRootLogin yes" >"$root/etc/ssh/sshd_config.d/mvmm-test.conf"
+# Host keys are made at boot (mvmm-hostkeys.service), ed25519 only.
+rm -f "$root"/etc/ssh/ssh_host_*
+echo "HostKey /etc/ssh/ssh_host_ed25519_key" >>"$root/etc/ssh/sshd_config.d/mvmm-test.conf"
+install -m 644 "$REPO_ROOT/scripts/image/mvmm-hostkeys.service" "$root/etc/systemd/system/"
+# Root's key login (scripts/cluster.sh ssh): a key pair of this image.
+rm -f "$cache"/id_ed25519*
+ssh-keygen -q -t ed25519 -N "" -C "mvmm-image-$key" -f "$cache/id_ed25519.tmp"
+install -d -m 700 "$root/root/.ssh"
+install -m 600 "$cache/id_ed25519.tmp.pub" "$root/root/.ssh/authorized_keys"
+# The NIC's static address from mvmm.ip= (mvmm-net@.service): interfaces
+# keep the kernel's names, so the first NIC is eth0 on every node.
+mkdir -p "$root/etc/systemd/network" "$root/etc/udev/rules.d"
+ln -sfn /dev/null "$root/etc/systemd/network/99-default.link"
+install -m 755 "$REPO_ROOT/scripts/image/mvmm-net" "$root/usr/local/sbin/mvmm-net"
+install -m 644 "$REPO_ROOT/scripts/image/mvmm-net@.service" "$root/etc/systemd/system/"
+install -m 644 "$REPO_ROOT/scripts/image/99-mvmm-net.rules" "$root/etc/udev/rules.d/"
 # Each boot gets a machine id of its own (two nodes from one image).
 : >"$root/etc/machine-id"
 install -m 755 "$REPO_ROOT/scripts/image/mvmm-ready" "$root/usr/local/sbin/mvmm-ready"
 install -m 644 "$REPO_ROOT/scripts/image/mvmm-ready.service" "$root/etc/systemd/system/"
-chroot "$root" systemctl enable mvmm-ready.service serial-getty@ttyS0.service >/dev/null 2>&1
+chroot "$root" systemctl enable mvmm-ready.service mvmm-hostkeys.service \
+	serial-getty@ttyS0.service >/dev/null 2>&1
 rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*
 
 th_log "image: mke2fs -d ($SIZE)"
@@ -99,5 +127,7 @@ th_pack "$iroot" "$cache/initrd.img.tmp"
 rm -rf "$iroot"
 mv "$cache/debian.raw.tmp" "$cache/debian.raw"
 mv "$cache/initrd.img.tmp" "$cache/initrd.img"
+mv "$cache/id_ed25519.tmp.pub" "$cache/id_ed25519.pub"
+mv "$cache/id_ed25519.tmp" "$cache/id_ed25519"
 th_log "image: built in $(th_elapsed "$t0")s ($(du -h --apparent-size "$cache/debian.raw" | cut -f1) raw, $(du -h "$cache/debian.raw" | cut -f1) used)"
 link
