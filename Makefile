@@ -12,6 +12,10 @@
 #   make deps     install missing Debian packages (idempotent)
 #   make experiment  the pinning experiment kit: placement matrix through the
 #                 control socket, results in build/experiment/
+#   make cluster-up / cluster-status / cluster-down  the two-node cluster
+#                 (scripts/cluster.sh, docs/cluster.md; CLUSTER_ARGS=--small)
+#   make cluster-demo  up, status, ssh, down; in the test host when this
+#                 machine has no hardware virtualization
 #   make install  mvmm, its man page, configs and docs under PREFIX
 #                 (default /usr/local; DESTDIR for staging)
 
@@ -39,7 +43,8 @@ MAN1DIR := $(DESTDIR)$(PREFIX)/share/man/man1
 DATADIR := $(DESTDIR)$(PREFIX)/share/mvmm
 DOCDIR  := $(DESTDIR)$(PREFIX)/share/doc/mvmm
 
-.PHONY: all deps check unit kmod image guest-test demo bench stress experiment install clean
+.PHONY: all deps check unit kmod image guest-test demo bench stress experiment install clean \
+	cluster-up cluster-status cluster-down cluster-demo
 all: mvmm
 
 mvmm: $(OBJS)
@@ -69,6 +74,7 @@ unit: $(UNIT) mvmm
 	@scripts/run-unit.sh $(UNIT)
 	@tests/testhost/test-rerun-policy.sh
 	@scripts/test-install.sh
+	@scripts/test-cluster.sh
 	@scripts/test-experiment-plot.sh
 
 # The guest driver, built against the guest kernel's own headers (cached).
@@ -101,6 +107,21 @@ experiment: deps
 stress: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@tests/testhost/stress.sh $(STRESS_ARGS)
+
+# The two-node cluster: one mvmm per node, both on one bridge (docs/cluster.md).
+cluster-up: image mvmm
+	@scripts/cluster.sh $(CLUSTER_ARGS) up
+
+# The cluster demo: here with hardware KVM, else the small pair in the test host.
+cluster-demo: deps
+	@$(MAKE) --no-print-directory all $(TOOLS) kmod
+	@scripts/demo.sh --cluster $(CLUSTER_ARGS)
+
+cluster-status:
+	@scripts/cluster.sh $(CLUSTER_ARGS) status
+
+cluster-down:
+	@scripts/cluster.sh $(CLUSTER_ARGS) down
 
 install: mvmm $(BUILD)/tools/mvmm-ctl
 	install -d $(BINDIR) $(MAN1DIR) $(DATADIR)/configs $(DOCDIR)

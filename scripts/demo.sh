@@ -13,15 +13,24 @@
 # 8 GiB; elsewhere the test host runs tests/guest/configs/accel-demo.ini, the
 # same shape scaled down (512 MiB nodes, small device memory).
 #
+# With --cluster: the two-node cluster instead (scripts/cluster.sh,
+# docs/cluster.md): up, status, a command over SSH on each node, down;
+# here with hardware virtualization and two host NUMA nodes (the reference
+# pair; --small for configs/small/), else the small pair in the test host
+# (tests/guest/scenarios/cluster.sh, whose transcript is shown).
+#
 # usage: scripts/demo.sh [CONFIG] [--host-nodes N] [--testhost]
+#        scripts/demo.sh --cluster [--small] [--testhost]
 #   --testhost   use the test host even when this machine could run mvmm
 set -eu
 cd "$(dirname "$0")/.."
 . tests/testhost/lib.sh
 
-config=; nodes=1; force_th=0; append=
+config=; nodes=1; force_th=0; append=; cluster=0; small=
 while [ $# -gt 0 ]; do
 	case $1 in
+	--cluster) cluster=1; shift ;;
+	--small) small=--small; shift ;;
 	--host-nodes) nodes=$2; shift 2 ;;
 	--testhost) force_th=1; shift ;;
 	-*) th_die "demo: unknown option $1" ;;
@@ -30,6 +39,28 @@ while [ $# -gt 0 ]; do
 done
 hw_kvm=0
 grep -qw -e vmx -e svm /proc/cpuinfo && [ -c /dev/kvm ] && hw_kvm=1
+if [ "$cluster" = 1 ]; then
+	if [ "$force_th" = 0 ] && [ "$hw_kvm" = 1 ] && [ -d /sys/devices/system/node/node1 ]; then
+		scripts/build-image.sh >/dev/null
+		scripts/cluster.sh $small up
+		scripts/cluster.sh $small status || true
+		for n in node1 node2; do
+			echo "demo: scripts/cluster.sh $small ssh $n uname -n"
+			scripts/cluster.sh $small ssh "$n" uname -n
+		done
+		exec scripts/cluster.sh $small down
+	fi
+	echo "demo: no hardware virtualization and two host nodes here; running the small" \
+		"pair in the nested test host (tests/guest/scenarios/cluster.sh)"
+	set +e
+	tests/testhost/run-guest-tests.sh cluster
+	rc=$?
+	set -e
+	echo
+	echo "==== the scenario's transcript (build/testhost/guest-nodes2.detail.log)"
+	sed -n '/^===== BEGIN cluster/,/^===== END cluster/p' "$TH_BUILD/guest-nodes2.detail.log" | tr -d '\r'
+	exit "$rc"
+fi
 # The mock-accel pieces for the inner guest's initramfs, when built.
 accel_adds=()
 for g in guest-kmod/mock-accel.ko:lib/mock-accel.ko build/tools/mock-accel-tool:bin/mock-accel-tool \
