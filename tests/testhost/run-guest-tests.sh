@@ -66,7 +66,8 @@ image_opts=()
 if [ ${#needi[@]} -gt 0 ]; then
 	"$REPO_ROOT/scripts/build-image.sh" >/dev/null
 	image_opts=(--disk "$REPO_ROOT/build/image/debian.raw"
-		--add "$REPO_ROOT/build/image/initrd.img:/testhost/image/initrd.img")
+		--add "$REPO_ROOT/build/image/initrd.img:/testhost/image/initrd.img"
+		--add "$REPO_ROOT/build/image/id_ed25519:/testhost/image/id_ed25519")
 fi
 MAX_RETRIES=2
 reruns=0

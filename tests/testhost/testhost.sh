@@ -131,6 +131,7 @@ build_host() {
 	# Disk images for the virtio-blk scenarios are made in the test host.
 	[ -x /usr/sbin/mke2fs ] && th_add_bin "$root" /usr/sbin/mke2fs /testhost/bin/mke2fs
 	install -m 755 "$REPO_ROOT/scripts/experiment.sh" "$root/testhost/bin/"
+	add_cluster "$root"
 	local t
 	for t in "$REPO_ROOT"/build/tools/*; do
 		[ -f "$t" ] && [ -x "$t" ] && th_add_bin "$root" "$t" "/testhost/bin/$(basename "$t")"
@@ -171,6 +172,27 @@ build_host() {
 	done
 	th_pack "$root" "$hostcpio"
 	rm -rf "$root"
+}
+
+# scripts/cluster.sh as it runs from a work tree: /testhost/cluster mirrors
+# the repository's layout (scripts/, configs/small/, build/image/), the
+# image's files linked to where the test host has them (the disk is
+# /dev/vda, the key and initrd come with --add from run-guest-tests.sh), and
+# an ssh client, which needs a passwd entry for root.
+add_cluster() {
+	local root=$1 c=$1/testhost/cluster
+	mkdir -p "$c/scripts" "$c/configs/small" "$c/build/image" "$root/root"
+	install -m 755 "$REPO_ROOT/scripts/cluster.sh" "$c/scripts/"
+	cp "$REPO_ROOT"/configs/small/*.ini "$c/configs/small/"
+	ln -s /dev/vda "$c/build/image/debian.raw"
+	ln -s /testhost/guest/vmlinuz "$c/build/image/vmlinuz"
+	ln -s /testhost/image/initrd.img "$c/build/image/initrd.img"
+	ln -s /testhost/image/id_ed25519 "$c/build/image/id_ed25519"
+	if [ -x /usr/bin/ssh ]; then
+		th_add_bin "$root" /usr/bin/ssh
+		echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+		echo 'root:x:0:' >"$root/etc/group"
+	fi
 }
 
 # QEMU for use inside the test host: the binary with its libraries and the
