@@ -58,6 +58,17 @@ for n in node1 node2; do
 	note "$n: $(tr -d '\r' <"$ST/$n.console" | sed -n 's/^@@MVMM-MULTI-USER //p; s/^@@FACT boot=//p' | tr '\n' ' ')"
 	tr -d '\r' <"$ST/$n.console" | grep -E '^@@(FAILED-UNIT|JOB) ' | sed "s/^/# $n: /"
 done
+cl status >"$OUT/status.out" 2>&1
+rc=$?
+echo "==== cluster.sh --small status (exit $rc)"
+cat "$OUT/status.out"
+expect_eq "status exit" 0 "$rc"
+for i in 1 2; do
+	grep -qE "^cluster: node$i: running \(pid [0-9]+\), address 10\.88\.0\.1$i, ssh ok \(hostname node$i\)$" "$OUT/status.out" ||
+		die "status: no 'node$i: running ..., ssh ok' line"
+done
+expect_eq "TAPs on $BR" 2 "$(ls /sys/class/net/$BR/brif | wc -l)"
+expect_eq "mvmm processes" 2 "$(mvmm_procs)"
 # One SSH session per node (each costs seconds under nested TCG): its host
 # name, eth0's address, its SSH host key, and the other node's sshd banner
 # over TCP (bash's /dev/tcp: the image has no ping); node1 also says where
