@@ -8,7 +8,7 @@
 # stops the other), a stale pid file, a missing image key. Needs root (a
 # real bridge, on a private address) and /dev/kvm's presence; skips without.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/kvm ] || ! command -v ip >/dev/null; then
 	echo "test-cluster: SKIP (needs root, /dev/kvm and ip)"
 	exit 0
