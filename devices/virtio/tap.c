@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -17,14 +18,27 @@
 
 #define TUN_PATH	"/dev/net/tun"
 
+/* Where interfaces are looked up: $MVMM_SYSFS/class/net (as for
+ * host_device; tests check configs naming a bridge this host lacks). */
+static const char *sysfs_net(void)
+{
+	static __thread char buf[256];
+	const char *d = getenv("MVMM_SYSFS");
+
+	if (!d || !*d)
+		return "/sys/class/net";
+	snprintf(buf, sizeof(buf), "%s/class/net", d);
+	return buf;
+}
+
 /* /sys/class/net/@ifname/@attr, or -errno. */
 static int sys_attr(const char *ifname, const char *attr, char *buf, size_t len)
 {
-	char path[128];
+	char path[512];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	snprintf(path, sizeof(path), "%s/%s/%s", sysfs_net(), ifname, attr);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -38,10 +52,10 @@ static int sys_attr(const char *ifname, const char *attr, char *buf, size_t len)
 
 static bool is_netdev(const char *ifname)
 {
-	char path[128];
+	char path[512];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s", ifname);
+	snprintf(path, sizeof(path), "%s/%s", sysfs_net(), ifname);
 	return !stat(path, &st);
 }
 
@@ -85,7 +99,7 @@ static int check_tap(const char *ifname, unsigned queues, char *err, size_t errl
 
 static int check_bridge(const char *bridge, char *err, size_t errlen)
 {
-	char path[128];
+	char path[512];
 	struct stat st;
 	int ret;
 
@@ -96,7 +110,7 @@ static int check_bridge(const char *bridge, char *err, size_t errlen)
 			 bridge, bridge);
 		return -ENODEV;
 	}
-	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", bridge);
+	snprintf(path, sizeof(path), "%s/%s/bridge", sysfs_net(), bridge);
 	if (stat(path, &st)) {
 		snprintf(err, errlen, "bridge %s: not a bridge", bridge);
 		return -ENODEV;

@@ -3,8 +3,10 @@
 #ifndef MVMM_TEST_FILE_UTIL_H
 #define MVMM_TEST_FILE_UTIL_H
 
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static inline void test_write_bytes(const char *path, const void *buf, size_t len)
@@ -29,6 +31,24 @@ static inline int test_rm_entry(const char *path, const struct stat *st, int fla
 static inline int test_rm_tree(const char *dir)
 {
 	return nftw(dir, test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* mkdir -p: 0 or -1. */
+static inline int test_mkdirs(const char *path)
+{
+	char p[4096];
+	size_t i;
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (i = 1; p[i]; i++) {
+		if (p[i] != '/')
+			continue;
+		p[i] = 0;
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return -1;
+		p[i] = '/';
+	}
+	return mkdir(p, 0755) && errno != EEXIST ? -1 : 0;
 }
 
 #endif

@@ -8,6 +8,9 @@
  * devices) across the two nodes.
  */
 #include <setjmp.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
@@ -15,6 +18,7 @@
 #include "devices/mock_accel.h"
 #include "numa/host.h"
 #include "numa/plan.h"
+#include "tests/unit/file_test_util.h"
 #include "tests/unit/numa_test_util.h"
 
 struct loaded {
@@ -26,10 +30,12 @@ struct loaded {
  * any non-empty initrd, and an image of whole sectors. */
 static char fx_initrd[] = "/tmp/mvmm-test-initrd-XXXXXX";
 static char fx_image[] = "/tmp/mvmm-test-image-XXXXXX";
+static char fx_sysnet[64];		/* a fake sysfs with the cluster bridge */
 
 static void fixtures(void)
 {
 	static bool made;
+	char br[128];
 	int fd;
 
 	if (made)
@@ -40,6 +46,13 @@ static void fixtures(void)
 	fd = mkstemp(fx_image);
 	assert_true(fd >= 0 && ftruncate(fd, 1 << 20) == 0);
 	close(fd);
+	/* The reference nodes' NIC names the cluster bridge; this host need
+	 * not have it (tap.c looks interfaces up under $MVMM_SYSFS/class/net). */
+	snprintf(fx_sysnet, sizeof(fx_sysnet), "/tmp/mvmm-sysfs-XXXXXX");
+	assert_non_null(mkdtemp(fx_sysnet));
+	snprintf(br, sizeof(br), "%s/class/net/mvcluster0/bridge", fx_sysnet);
+	assert_int_equal(test_mkdirs(br), 0);
+	setenv("MVMM_SYSFS", fx_sysnet, 1);
 	made = true;
 }
 
@@ -198,5 +211,7 @@ int main(void)
 	ret = cmocka_run_group_tests(tests, nt_setup, nt_teardown);
 	unlink(fx_initrd);
 	unlink(fx_image);
+	if (*fx_sysnet)
+		test_rm_tree(fx_sysnet);
 	return ret;
 }
