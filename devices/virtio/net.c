@@ -240,8 +240,9 @@ static uint8_t ctrl_command(struct virtio_net *n, const struct vq_chain *c)
 static int process_ctrl(struct virtio_net *n, bool *broken)
 {
 	struct virtqueue *vq = vq_at(n, CTRLQ(n));
-	struct iovec iov[16];
-	struct vq_chain c = { .iov = iov, .max = ARRAY_SIZE(iov) };
+	/* Room for any chain the queue can hold: a long but valid chain is a
+	 * command like any other, not a broken ring. */
+	struct vq_chain c = { .iov = n->ctrl_chain, .max = VQ_MAX_INDIRECT };
 	unsigned done = 0;
 	uint8_t ack;
 	int ret;
@@ -615,7 +616,7 @@ int virtio_net__init(struct virtio_net *n, const struct virtio_net_params *p, ch
 	}
 	snprintf(n->name, sizeof(n->name), "%s", p->name);
 	memcpy(n->mac, p->mac, sizeof(n->mac));
-	n->nr_pairs = n->active_pairs = p->pairs;
+	n->nr_pairs = p->pairs;
 	n->active_pairs = 1;
 	n->tap = p->tap;
 	n->io_cpus = p->io_cpus;
@@ -647,8 +648,9 @@ int virtio_net__init(struct virtio_net *n, const struct virtio_net_params *p, ch
 		}
 	}
 	n->ctrl_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (n->ctrl_stop_fd < 0) {
-		ret = -errno;
+	n->ctrl_chain = calloc(VQ_MAX_INDIRECT, sizeof(*n->ctrl_chain));
+	if (n->ctrl_stop_fd < 0 || !n->ctrl_chain) {
+		ret = n->ctrl_stop_fd < 0 ? -errno : -ENOMEM;
 		goto err;
 	}
 	ret = virtio_pci__init(&n->vp, &vpp);
@@ -686,4 +688,6 @@ void virtio_net__destroy(struct virtio_net *n)
 	if (n->ctrl_stop_fd >= 0)
 		close(n->ctrl_stop_fd);
 	n->ctrl_stop_fd = -1;
+	free(n->ctrl_chain);
+	n->ctrl_chain = NULL;
 }

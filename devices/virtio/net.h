@@ -101,6 +101,7 @@ struct virtio_net {
 	bool ctrl_running;
 	atomic_int ctrl_tid;
 	int ctrl_stop_fd;
+	struct iovec *ctrl_chain;	/* scratch for vq__pop */
 	atomic_ulong ctrl_cmds, ctrl_errs;
 	struct idset io_cpus;
 	bool vhost;
@@ -118,9 +119,9 @@ void virtio_net__destroy(struct virtio_net *n);
 int virtio_net__poll(struct virtio_net *n, unsigned pair);
 int virtio_net__poll_ctrl(struct virtio_net *n);
 
-/* Thread ids for the placement report (0: not running): pair @pair's
- * userspace thread, or with vhost its worker (*@outside: not a thread of
- * this process on kernels before 6.4). */
+/* Thread ids for the placement report (0: none): pair @pair's userspace
+ * thread, and with vhost its worker (a kernel thread, not one of this
+ * process, on Linux before 6.4). */
 int virtio_net__io_tid(const struct virtio_net *n, unsigned pair);
 pid_t virtio_net__vhost_worker(const struct virtio_net *n, unsigned pair);
 

@@ -472,6 +472,35 @@ static void test_ctrl_mq(void **state)
 	rig_free(r);
 }
 
+/* A valid control chain longer than 16 descriptors (header and data, then
+ * 17 one-byte writable buffers, the ack the last): served, not a broken
+ * ring. */
+static void test_ctrl_long_chain(void **state)
+{
+	struct rig *r = rig_up(2, BASE_FEATURES | BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ));
+	struct drv_seg s[20];
+	uint8_t *out = data(r, 0x8000);
+	uint16_t pairs = 2;
+	unsigned i, q = 2 * r->pairs;
+
+	(void)state;
+	out[0] = VIRTIO_NET_CTRL_MQ;
+	out[1] = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
+	memcpy(out + 2, &pairs, 2);
+	s[0] = (struct drv_seg){ DATA_GPA + 0x8000, 1, false };
+	s[1] = (struct drv_seg){ DATA_GPA + 0x8001, 1, false };
+	s[2] = (struct drv_seg){ DATA_GPA + 0x8002, 2, false };
+	for (i = 3; i < 20; i++)
+		s[i] = (struct drv_seg){ DATA_GPA + 0x8100 + i, 1, true };
+	*data(r, 0x8100 + 19) = 0xee;
+	drv_chain(&r->d, q, s, 20);
+	assert_int_equal(virtio_net__poll_ctrl(&r->n), 1);
+	assert_int_equal(*data(r, 0x8100 + 19), VIRTIO_NET_OK);
+	assert_int_equal(r->n.active_pairs, 2);
+	assert_false(drv_status(&r->d) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	rig_free(r);
+}
+
 /* A ring the driver broke: DEVICE_NEEDS_RESET, nothing more served. */
 static void test_broken_ring(void **state)
 {
@@ -528,6 +557,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_rx_bad, cleanup),
 		cmocka_unit_test_teardown(test_rx_waits, cleanup),
 		cmocka_unit_test_teardown(test_ctrl_mq, cleanup),
+		cmocka_unit_test_teardown(test_ctrl_long_chain, cleanup),
 		cmocka_unit_test_teardown(test_broken_ring, cleanup),
 		cmocka_unit_test_teardown(test_thread, cleanup),
 	};
