@@ -5,6 +5,8 @@
 #                 and the guest tests in the nested test host
 #   make demo     install what is missing, build, boot the demo config
 #   make bench    boot time and memory of mvmm vs QEMU, as ratios
+#   make fuzz     every libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS
+#                 each (default 60): execs and crashes per harness
 #   make stress   boot reliability: N inner boots per VMM (STRESS_ARGS, see
 #                 tests/testhost/stress.sh --help)
 #   make image    the Debian 12 guest image, kernel and initrd in build/image/
@@ -34,6 +36,14 @@ LIBOBJS := $(filter-out $(BUILD)/vmm/main.o,$(OBJS))
 SANOBJS := $(LIBOBJS:$(BUILD)/%=$(BUILD)/san/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/san/tests/%)
+# libFuzzer harnesses (tests/fuzz/): the library built again with clang.
+FUZZCC  ?= clang
+FUZZSAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZFLAGS := $(WARN) -Wno-gnu-variable-sized-type-not-at-end -O1 -g -pthread $(FUZZSAN)
+FUZZOBJS := $(LIBOBJS:$(BUILD)/%=$(BUILD)/fuzz/%)
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/bin/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+.SECONDARY: $(FUZZOBJS)
 TOOLS   := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
 PREFIX  ?= /usr/local
@@ -43,7 +53,7 @@ MAN1DIR := $(DESTDIR)$(PREFIX)/share/man/man1
 DATADIR := $(DESTDIR)$(PREFIX)/share/mvmm
 DOCDIR  := $(DESTDIR)$(PREFIX)/share/doc/mvmm
 
-.PHONY: all deps check unit kmod image guest-test demo bench stress experiment install clean \
+.PHONY: all deps check unit fuzz kmod image guest-test demo bench stress experiment install clean \
 	cluster-up cluster-status cluster-down cluster-demo
 all: mvmm
 
@@ -62,6 +72,14 @@ $(BUILD)/san/tests/%: tests/unit/%.c $(SANOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN) -o $@ $< $(SANOBJS) $(LDLIBS) -lcmocka
 
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/bin/%: tests/fuzz/%.c $(FUZZOBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJS) $(LDLIBS)
+
 # Static helpers copied into the test host or the inner guest.
 $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
@@ -70,8 +88,9 @@ $(BUILD)/tools/%: tests/tools/%.c
 deps:
 	@scripts/deps.sh
 
-unit: $(UNIT) mvmm
+unit: $(UNIT) $(FUZZERS) mvmm
 	@scripts/run-unit.sh $(UNIT)
+	@scripts/run-fuzz.sh --smoke $(FUZZERS)
 	@tests/testhost/test-rerun-policy.sh
 	@scripts/test-install.sh
 	@scripts/test-cluster.sh
@@ -88,7 +107,7 @@ guest-test: mvmm $(TOOLS) kmod
 	@tests/testhost/run-guest-tests.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT) $(TOOLS)
+	@$(MAKE) --no-print-directory all $(UNIT) $(FUZZERS) $(TOOLS)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory guest-test
 
@@ -103,6 +122,10 @@ bench: deps
 experiment: deps
 	@$(MAKE) --no-print-directory all $(TOOLS) kmod
 	@scripts/run-experiment.sh
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZERS)
+	@scripts/run-fuzz.sh --seconds $(FUZZ_SECONDS) $(FUZZERS)
 
 stress: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
@@ -135,4 +158,4 @@ clean:
 	rm -rf $(BUILD) mvmm
 	cd guest-kmod && rm -f *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order
 
--include $(OBJS:.o=.d) $(SANOBJS:.o=.d)
+-include $(OBJS:.o=.d) $(SANOBJS:.o=.d) $(FUZZOBJS:.o=.d)
