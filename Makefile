@@ -158,4 +158,4 @@ clean:
 	rm -rf $(BUILD) mvmm
 	cd guest-kmod && rm -f *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order
 
--include $(OBJS:.o=.d) $(SANOBJS:.o=.d) $(FUZZOBJS:.o=.d)
+-include $(OBJS:.o=.d) $(SANOBJS:.o=.d) $(FUZZOBJS:.o=.d) $(FUZZERS:=.d) $(UNIT:=.d)

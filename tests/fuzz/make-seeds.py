@@ -109,3 +109,79 @@ p.bar(0, 0, 0, 0x800, 4, True, 0)
 p.bar(0, 0, 0, 0x80c, 4, True, 1)
 p.bar(0, 0, 0, 0xc00, 8)
 write("mock_accel", "devmem-msix", p.b)
+
+# virtio_rig.h programs: chains of (offset in RAM, len, device-writes).
+VR = {"CHAIN": 0, "RAW_DESC": 1, "RAM": 2, "POLL": 3, "BAR": 4, "CFG": 5, "UP": 6, "EXTRA": 7}
+BUF = 0x100000
+
+def chain(q, segs, hdr=b""):
+    b = u8(VR["CHAIN"]) + u8(q) + u8(len(segs) - 1)
+    for off, ln, w in segs:
+        b += u16(ln) + u32(off << 4) + u8(1 if w else 0)
+    return b + u8(len(hdr)) + hdr
+
+def poll(q): return u8(VR["POLL"]) + u8(q)
+
+def blk_req(q, typ, sector, data_len, write_data):
+    hdr = struct.pack("<IIQ", typ, 0, sector)
+    segs = [(BUF, 16, False)]
+    if data_len:
+        segs.append((BUF + 0x1000, data_len, not write_data))
+    segs.append((BUF + 0x20000, 1, True))
+    return chain(q, segs, hdr)
+
+write("virtio_blk", "write-read",
+      blk_req(0, 1, 8, 4096, True) + poll(0) + blk_req(0, 0, 8, 4096, False) + poll(0))
+write("virtio_blk", "flush-getid",
+      blk_req(1, 4, 0, 0, False) + blk_req(1, 8, 0, 20, False) + poll(1))
+dz = struct.pack("<QII", 16, 8, 0)   # virtio_blk_discard_write_zeroes
+write("virtio_blk", "discard-zeroes",
+      chain(0, [(BUF, 16, False), (BUF + 0x40, 16, False), (BUF + 0x20000, 1, True)],
+            struct.pack("<IIQ", 11, 0, 0)) + u8(VR["RAM"]) + u32(BUF + 0x40) + u8(16) + dz +
+      chain(0, [(BUF, 16, False), (BUF + 0x40, 16, False), (BUF + 0x20000, 1, True)],
+            struct.pack("<IIQ", 13, 0, 0)) + poll(0))
+write("virtio_blk", "past-end", blk_req(0, 0, (1 << 20) // 512 - 1, 4096, False) + poll(0))
+
+# virtio-net: queues rx0 tx0 rx1 tx1 ctrl; a vnet header is 12 bytes.
+VNET = struct.pack("<BBHHHHH", 0, 0, 0, 0, 0, 0, 0)
+ETH = bytes.fromhex("ffffffffffff021122334455" "0800") + bytes(46)
+def rx_frame(pair, data, ln):
+    return u8(VR["EXTRA"]) + u8(pair) + u16(ln) + u8(len(data)) + data
+write("virtio_net", "tx", chain(1, [(BUF, 12 + len(ETH), False)], VNET + ETH) + poll(1))
+write("virtio_net", "rx", chain(0, [(BUF, 1526, True)]) + rx_frame(0, VNET + ETH, 12 + 60) + poll(0))
+write("virtio_net", "rx-merged",
+      chain(2, [(BUF, 1526, True)]) + chain(2, [(BUF + 0x1000, 1526, True)]) +
+      chain(2, [(BUF + 0x2000, 1526, True)]) + rx_frame(1, VNET, 4000) + poll(2))
+csum = struct.pack("<BBHHHHH", 1, 0, 0, 0, 34, 16, 0)   # NEEDS_CSUM
+write("virtio_net", "tx-csum-tso",
+      chain(3, [(BUF, 12, False), (BUF + 0x100, 60, False)], csum) +
+      chain(3, [(BUF + 0x1000, 12, False), (BUF + 0x2000, 9000, False)],
+            struct.pack("<BBHHHHH", 1, 1, 54, 1448, 34, 16, 0)) + poll(3))
+ctrl = struct.pack("<BB", 4, 0) + u16(2)     # VIRTIO_NET_CTRL_MQ, VQ_PAIRS_SET 2
+write("virtio_net", "ctrl-mq",
+      chain(4, [(BUF, 4, False), (BUF + 0x100, 1, True)], ctrl) + poll(4) + poll(2))
+
+# fuzz_msix: program two vectors, enable, raise them masked and unmasked.
+def mx(op, width, off, val=0, write=False):
+    return u8(op | (0x80 if write else 0)) + u8({1: 0, 2: 1, 4: 2, 8: 3}[width]) + u16(off) + u64(val)
+p = u8(1)
+for vec in (0, 69):
+    p += mx(0, 4, 16 * vec, 0xfee00000, True) + mx(0, 4, 16 * vec + 8, 0x40 + vec, True)
+    p += mx(0, 4, 16 * vec + 12, 0, True)
+p += mx(2, 2, 0, 0x8000) + mx(4, 2, 0) + mx(4, 2, 69)
+p += mx(2, 2, 0, 0xc000) + mx(4, 2, 0) + mx(0, 8, 0x800) + mx(2, 2, 0, 0x8000)
+write("msix", "program-raise", p)
+
+# fuzz_ports: a port op is (op, selector, value u32); op bit 5 = write,
+# bits 6-7 = log2(width); selector & 7: 0-2 COM1 + (sel >> 3), 3 ACPI PM,
+# 4 pvpanic, 5 i8042.
+def pio(sel, reg, val=0, write=False, width=1):
+    op = (0x20 if write else 0) | ({1: 0, 2: 1, 4: 2}[width] << 6)
+    return u8(op) + u8(sel | reg << 3) + u32(val)
+p = pio(0, 3, 0x80, True) + pio(0, 0, 1, True) + pio(0, 1, 0, True) + pio(0, 3, 0x03, True)
+p += pio(0, 2, 0xc7, True) + pio(0, 1, 0x0f, True) + pio(0, 4, 0x0b, True)
+p += b"".join(pio(0, 0, c, True) for c in b"Linux version\n") + pio(0, 5) + pio(0, 2)
+p += u8(6) + u8(5) + b"root\n" + pio(0, 0) + pio(0, 5) + pio(0, 4, 0x10, True) + pio(0, 0, 0x41, True) + pio(0, 0)
+write("ports", "serial-8250", p)
+write("ports", "power", pio(3, 0, 0x34, True) + pio(3, 2, 0x0e, True) + pio(4, 0, 1, True) +
+      pio(5, 4, 0xfe, True) + u8(7) + pio(3, 1) + pio(5, 0) + pio(5, 4))
