@@ -52,11 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 
 	FZ_CHECK(ftruncate(image_fd, 0) == 0 && ftruncate(image_fd, IMG_SIZE) == 0);
-	drv_init(&d);
+	vrig_drv_reset(&d);
 	FZ_CHECK(virtio_blk__init(&b, &p, err, sizeof(err)) == 0);
 	d.vp = &b.vp;
 	vrig_run(&d, &o, &f);
 	virtio_blk__destroy(&b);
-	drv_destroy(&d);
 	return 0;
 }

@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 	unsigned i;
 
-	drv_init(&d);
+	vrig_drv_reset(&d);
 	for (i = 0; i < PAIRS; i++) {
 		FZ_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r.sock[i]) == 0);
 		FZ_CHECK(fcntl(r.sock[i][0], F_SETFL, O_NONBLOCK) == 0);
@@ -87,6 +87,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(r.sock[i][0]);
 		close(r.sock[i][1]);
 	}
-	drv_destroy(&d);
 	return 0;
 }

@@ -6,7 +6,9 @@
  * guest RAM with PROT_NONE guard pages around it (a DMA or descriptor
  * address that escapes guest RAM faults instead of passing silently).
  * The input is a program of guest operations; each harness picks which
- * operations it draws from. A fresh rig per input keeps runs reproducible.
+ * operations it draws from. Every input starts from the same state (a
+ * fresh rig, zeroed RAM), so runs reproduce; the rig's memory itself is
+ * reused, as fresh allocations would spend each run in page faults.
  */
 #ifndef MVMM_FUZZ_PCI_RIG_H
 #define MVMM_FUZZ_PCI_RIG_H
@@ -22,7 +24,7 @@
 #include "vmm/layout.h"
 #include "vmm/pci_host.h"
 
-#define PRIG_RAM_SIZE	(4ULL << 20)
+#define PRIG_RAM_SIZE	(2ULL << 20)
 #define PRIG_GUARD	(1ULL << 20)
 #define PRIG_NR_DEV	2
 #define PRIG_MSI_ADDR	0xfee00000u
@@ -47,6 +49,7 @@ struct prig {
 	struct mock_accel d[PRIG_NR_DEV];
 	uint8_t bus[PRIG_NR_DEV];	/* each device's bus (root port's secondary) */
 	atomic_uint msi;
+	bool ram_dirty;			/* RAM may differ from zeroes */
 };
 
 static inline int prig_send(void *opaque, uint64_t addr, uint32_t data)
@@ -67,15 +70,22 @@ static inline struct prig *prig_new(void)
 		.mem64_base = 1ULL << 36, .mem64_size = 1ULL << 38,
 	};
 	static const uint8_t roots[PRIG_NR_DEV] = { 0x10, 0x20 };
-	struct prig *r = calloc(1, sizeof(*r));
+	static struct prig rig;
+	struct prig *r = &rig;
+	uint8_t *map = r->map;
 	unsigned i;
 
-	FZ_CHECK(r);
-	r->map = mmap(NULL, PRIG_RAM_SIZE + 2 * PRIG_GUARD, PROT_NONE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	FZ_CHECK(r->map != MAP_FAILED);
-	r->ram = r->map + PRIG_GUARD;
-	FZ_CHECK(mprotect(r->ram, PRIG_RAM_SIZE, PROT_READ | PROT_WRITE) == 0);
+	if (!map) {
+		map = mmap(NULL, PRIG_RAM_SIZE + 2 * PRIG_GUARD, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		FZ_CHECK(map != MAP_FAILED);
+		FZ_CHECK(mprotect(map + PRIG_GUARD, PRIG_RAM_SIZE, PROT_READ | PROT_WRITE) == 0);
+	} else if (r->ram_dirty) {
+		memset(map + PRIG_GUARD, 0, PRIG_RAM_SIZE);
+	}
+	memset(r, 0, sizeof(*r));
+	r->map = map;
+	r->ram = map + PRIG_GUARD;
 	gmem__init(&r->mem);
 	FZ_CHECK(gmem__add(&r->mem, 0, PRIG_RAM_SIZE, r->ram, 0) == 0);
 	FZ_CHECK(bus__init(&r->mmio) == 0);
@@ -111,8 +121,6 @@ static inline void prig_free(struct prig *r)
 	bus__destroy(&r->mmio);
 	bus__destroy(&r->pio);
 	gmem__destroy(&r->mem);
-	munmap(r->map, PRIG_RAM_SIZE + 2 * PRIG_GUARD);
-	free(r);
 }
 
 /* A bus number: mostly one that has functions (host bridge, root ports,
@@ -180,6 +188,8 @@ static inline void prig_enable(struct prig *r)
 
 static inline void prig_op(struct prig *r, struct fz *f, enum prig_op op)
 {
+	/* Anything but a config cycle may make a DMA engine write RAM. */
+	r->ram_dirty |= op == PRIG_BAR || op == PRIG_DMA || op == PRIG_RAM || op == PRIG_MMIO;
 	unsigned dev = fz_u8(f) % PRIG_NR_DEV, bus, devfn, reg, cap = MOCK_ACCEL_SRIOV_CAP_OFFSET;
 	uint64_t off, addr;
 	uint8_t buf[256];
