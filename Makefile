@@ -27,7 +27,7 @@ OPT     ?= -O2
 WARN    := -std=gnu11 -Wall -Wextra -Werror
 CPPFLAGS := -D_GNU_SOURCE -I. -MMD -MP
 CFLAGS  := $(WARN) $(OPT) -g -pthread
-LDLIBS  := -linih -lnuma -luring -lfdt -ljansson -lpthread
+LDLIBS  := -linih -lnuma -luring -lfdt -ljansson -lseccomp -lpthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 SRCS    := $(sort $(wildcard vmm/*.c devices/*.c devices/virtio/*.c numa/*.c))

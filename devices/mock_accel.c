@@ -117,6 +117,7 @@ int mock_accel__init(struct mock_accel *d, const struct mock_accel_params *p)
 	ret = mock_accel_sriov__init(d);
 	if (ret)
 		goto err;
+	d->sandbox = p->sandbox;
 	if (!p->no_worker) {
 		ret = mock_accel_dma__start(d);
 		if (ret)

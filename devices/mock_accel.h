@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/sandbox.h"
 #include "devices/mock_accel_regs.h"
 #include "vmm/gmem.h"
 #include "vmm/idset.h"
@@ -66,6 +67,7 @@ struct mock_accel_params {
 	int mem_policy;
 	struct idset worker_cpus;
 	bool no_worker;		/* tests: doorbells run in mock_accel__dma_poll */
+	enum sandbox_mode sandbox;	/* the DMA worker's seccomp filter */
 };
 
 /* One DMA operation as the worker runs it (registers snapshotted at pickup). */
@@ -149,6 +151,7 @@ struct mock_accel {
 
 	/* The DMA worker. */
 	bool has_worker;
+	enum sandbox_mode sandbox;
 	pthread_t worker;
 	int epoll_fd, stop_fd;
 	atomic_int worker_tid;		/* 0 until it runs */

@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "vmm/sandbox.h"
 #include "devices/mock_accel_priv.h"
 #include "numa/pin.h"
 #include "vmm/util.h"
@@ -397,6 +398,10 @@ static void *worker(void *arg)
 
 	atomic_store(&d->worker_tid, (int)syscall(SYS_gettid));
 	sem_post(&ws->ready);	/* @ws is gone after this */
+	if (sandbox__enter(SANDBOX_DEVICE, d->sandbox) < 0) {
+		pr_err("%s: DMA worker: cannot install the seccomp filter", d->name);
+		return NULL;
+	}
 	for (;;) {
 		bool busy = false;
 

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmm/config.h"
+#include "vmm/sandbox.h"
 #include "vmm/aml.h"
 #include "vmm/console.h"
 #include "vmm/layout.h"
@@ -281,6 +283,10 @@ static void *serial_in_thread(void *arg)
 	};
 	uint8_t buf[64];
 
+	if (sandbox__enter(SANDBOX_DEVICE, s->vm->cfg ? s->vm->cfg->seccomp : SANDBOX_OFF) < 0) {
+		pr_err("serial input: cannot install the seccomp filter");
+		return NULL;
+	}
 	for (;;) {
 		ssize_t n;
 

@@ -249,6 +249,21 @@ static int cfgp_set_duration(struct cfg_parser *p, const struct cfg_key *k, void
 
 /* [machine] */
 
+static int set_seccomp(struct cfg_parser *p, const struct cfg_key *k, void *obj, const char *v)
+{
+	enum sandbox_mode *f = cfgp_field(obj, k->off);
+
+	if (!strcmp(v, "on"))
+		*f = SANDBOX_ON;
+	else if (!strcmp(v, "log"))
+		*f = SANDBOX_LOG;
+	else if (!strcmp(v, "off"))
+		*f = SANDBOX_OFF;
+	else
+		return cfgp_expected(p, k, v, "on, log or off");
+	return 0;
+}
+
 #define MKEY(key, setter, fld, ...) {						\
 	.name = key, .set = setter, .off = offsetof(struct vm_config, fld),	\
 	.line_off = offsetof(struct vm_config, line.fld), __VA_ARGS__ }
@@ -277,6 +292,7 @@ static const struct cfg_key machine_keys[] = {
 	MKEY("emulator_cpus", cfgp_set_idlist, emulator_cpus, .min = 1, .max = IDSET_MAX),
 	MKEY("api_socket", cfgp_set_path, api_socket),
 	MKEY_LINE("shutdown_timeout", cfgp_set_duration, shutdown_timeout_ns, shutdown_timeout),
+	MKEY("seccomp", set_seccomp, seccomp),
 };
 
 static void *machine_open(struct cfg_parser *p, const char *id)
@@ -542,6 +558,7 @@ int config__init(struct vm_config *cfg)
 	cfg->memory = CONFIG_DEFAULT_MEMORY;
 	cfg->thp = true;
 	cfg->shutdown_timeout_ns = CONFIG_DEFAULT_SHUTDOWN_TIMEOUT;
+	cfg->seccomp = SANDBOX_ON;
 	cfg->name = strdup("mvmm");
 	cfg->cmdline = strdup(CONFIG_DEFAULT_CMDLINE);
 	if (!cfg->name || !cfg->cmdline) {

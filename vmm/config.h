@@ -12,6 +12,7 @@
 
 #include "boot.h"
 #include "idset.h"
+#include "sandbox.h"
 
 #define CONFIG_MAX_VCPUS	255	/* xAPIC ids; KVM's own limit is checked at VM creation */
 #define CONFIG_MIN_MEMORY	(128ULL << 20)
@@ -36,7 +37,7 @@ struct config_machine_lines {
 	unsigned name, cpus, sockets, cores, threads, memory;
 	unsigned kernel, initrd, cmdline;
 	unsigned hugepages, mem_path, shared, emulator_cpus, prefault, thp, api_socket;
-	unsigned shutdown_timeout;
+	unsigned shutdown_timeout, seccomp;
 };
 
 /* Memory policy of a guest node's RAM on the host (mbind). */
@@ -202,6 +203,7 @@ struct vm_config {
 	/* SIGTERM presses the power button and waits this long for the guest
 	 * to power off (vmm/shutdown.h); 0: SIGTERM stops it at once. */
 	uint64_t shutdown_timeout_ns;
+	enum sandbox_mode seccomp;	/* [machine] seccomp, default on */
 	struct config_numa *numa;	/* NULL without [numa.N]/[distance]/[hmat]/[vcpu.N] */
 	struct config_pcie *pcie;	/* [pcie.NAME] in file order; NULL: none */
 	unsigned nr_pcie;

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vmm/sandbox.h"
 #include "vmm/control.h"
 #include "vmm/util.h"
 
@@ -273,6 +274,10 @@ static void *control_thread(void *arg)
 	struct pollfd pfd[CONTROL_MAX_CLIENTS + 2];
 	unsigned i, n;
 
+	if (sandbox__enter(SANDBOX_CONTROL, c->sandbox) < 0) {
+		fprintf(stderr, "mvmm: control socket: cannot install the seccomp filter\n");
+		return NULL;
+	}
 	for (;;) {
 		pfd[0] = (struct pollfd){ .fd = c->stop_pipe[0], .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };

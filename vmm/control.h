@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vmm/sandbox.h"
+
 #define CONTROL_MAX_LINE	65536
 #define CONTROL_MAX_CLIENTS	16
 #define CONTROL_ERR_LEN		256
@@ -50,6 +52,7 @@ struct control {
 	bool started;
 	struct control_client client[CONTROL_MAX_CLIENTS];
 	unsigned long requests, errors;	/* served, answered with an error */
+	enum sandbox_mode sandbox;	/* the thread's seccomp filter (set before start) */
 };
 
 /* Create and listen on @path (a stale socket there is replaced; any other

@@ -193,6 +193,7 @@ static int machine_disks(struct machine *m)
 				  .snapshot = d->snapshot, .direct = d->direct },
 			.send = irq__msi_send, .send_opaque = &vm->irq,
 			.mem = &vm->mem, .hooks = &hooks, .irq = &vm->irq,
+			.sandbox = vm->cfg->seccomp,
 		};
 
 		machine_device_place(m, d->pcie, NULL, NULL, &p.io_cpus);
@@ -294,7 +295,7 @@ static int machine_pci(struct machine *m)
 			.name = d->name, .memory_size = d->memory_size,
 			.vf_memory_size = d->vf_memory_size, .total_vfs = d->vfs,
 			.send = irq__msi_send, .send_opaque = &vm->irq,
-			.mem = &vm->mem, .hooks = &hooks,
+			.mem = &vm->mem, .hooks = &hooks, .sandbox = cfg->seccomp,
 		};
 
 		memcpy(p.uuid, d->uuid, sizeof(p.uuid));
@@ -787,8 +788,17 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 	if (m->report && !ret)
 		machine_report(m, "start");
 	/* Served from here on, by its own thread (on emulator_cpus, inherited). */
-	if (!ret && m->control_ready && (ret = control__start(&m->control)) < 0) {
-		pr_err("cannot start the control socket: %s", strerror(-ret));
+	if (!ret && m->control_ready) {
+		m->control.sandbox = cfg->seccomp;
+		ret = control__start(&m->control);
+		if (ret < 0) {
+			pr_err("cannot start the control socket: %s", strerror(-ret));
+			vm__request_stop(&m->vm, VM_EXIT_ERROR, NULL);
+		}
+	}
+	/* Last: every thread of the setup exists and has its own filter. */
+	if (!ret && (ret = sandbox__enter(SANDBOX_MAIN, cfg->seccomp)) < 0) {
+		pr_err("cannot install the seccomp filter: %s", strerror(-ret));
 		vm__request_stop(&m->vm, VM_EXIT_ERROR, NULL);
 	}
 	machine_wait(m);

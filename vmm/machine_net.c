@@ -30,6 +30,7 @@ int machine_nets(struct machine *m)
 			.vhost = c->vhost == CONFIG_VHOST_YES,
 			.send = irq__msi_send, .send_opaque = &vm->irq,
 			.mem = &vm->mem, .hooks = &hooks, .irq = &vm->irq,
+			.sandbox = vm->cfg->seccomp,
 		};
 
 		m->nr_nics = i + 1;

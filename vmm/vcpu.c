@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmm/sandbox.h"
 #include "numa/pin.h"
 #include "vmm/boot.h"
 #include "vmm/cpuid.h"
@@ -319,6 +320,11 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 
+	if (sandbox__enter(SANDBOX_VCPU, vm->cfg ? vm->cfg->seccomp : SANDBOX_OFF) < 0) {
+		vcpu_stop(v, VM_EXIT_ERROR, "vcpu%u: cannot install the seccomp filter", v->index);
+		vcpu_park(v);
+		return NULL;
+	}
 	if (v->index == 0 && vm->timeline)
 		timeline__guest_started(vm->timeline);
 	while (!atomic_load(&vm->stopping)) {

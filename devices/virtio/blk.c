@@ -18,6 +18,7 @@
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 
+#include "vmm/sandbox.h"
 #include "devices/virtio/blk.h"
 #include "vmm/util.h"
 
@@ -477,6 +478,10 @@ static void *io_thread(void *arg)
 	/* "blk-NAME.Q", cut to the kernel's 15 characters. */
 	snprintf(name, sizeof(name), "blk-%.6s.%u", b->name, bq->idx);
 	pthread_setname_np(pthread_self(), name);
+	if (sandbox__enter(SANDBOX_DEVICE, b->sandbox) < 0) {
+		virtio_pci__needs_reset(&b->vp, "cannot install the seccomp filter");
+		return NULL;
+	}
 	if (ring_init(&r) < 0) {
 		virtio_pci__needs_reset(&b->vp, "cannot set up an io_uring for a queue");
 		return NULL;
@@ -639,6 +644,7 @@ int virtio_blk__init(struct virtio_blk *b, const struct virtio_blk_params *p, ch
 	b->nr_queues = p->queues;
 	b->io_cpus = p->io_cpus;
 	b->no_threads = p->no_threads;
+	b->sandbox = p->sandbox;
 	ret = disk__open(&b->disk, &p->disk, why, sizeof(why));
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", p->disk.path, why);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <linux/virtio_blk.h>
 
+#include "vmm/sandbox.h"
 #include "devices/virtio/disk.h"
 #include "devices/virtio/virtio_pci.h"
 #include "vmm/idset.h"
@@ -60,6 +61,7 @@ struct virtio_blk_params {
 	 * the queues with virtio_blk__poll(). A running thread owns its
 	 * queue, so polling one while it runs would race on the ring. */
 	bool no_threads;
+	enum sandbox_mode sandbox;	/* the I/O threads' seccomp filter */
 };
 
 struct virtio_blk {
@@ -71,6 +73,7 @@ struct virtio_blk {
 	struct virtio_blk_queue q[VIRTIO_BLK_MAX_QUEUES];
 	struct idset io_cpus;
 	bool no_threads;		/* params.no_threads */
+	enum sandbox_mode sandbox;
 };
 
 /* Open the image and build the function (pci_host__add_device(&b->vp.pci)).

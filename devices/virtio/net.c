@@ -17,6 +17,7 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
+#include "vmm/sandbox.h"
 #include "devices/virtio/net.h"
 #include "numa/pin.h"
 #include "vmm/util.h"
@@ -290,6 +291,10 @@ static void *ctrl_thread(void *arg)
 	atomic_store(&n->ctrl_tid, (int)syscall(SYS_gettid));
 	snprintf(name, sizeof(name), "net-%.6s.c", n->name);
 	pthread_setname_np(pthread_self(), name);
+	if (sandbox__enter(SANDBOX_DEVICE, n->sandbox) < 0) {
+		virtio_pci__needs_reset(&n->vp, "cannot install the seccomp filter");
+		return NULL;
+	}
 	process_ctrl(n, &broken);
 	while (!(pfd[1].revents & POLLIN)) {
 		if (poll(pfd, 2, -1) < 0)
@@ -325,6 +330,10 @@ static void *io_thread(void *arg)
 	atomic_store(&p->tid, (int)syscall(SYS_gettid));
 	snprintf(name, sizeof(name), "net-%.6s.%u", n->name, p->idx);
 	pthread_setname_np(pthread_self(), name);
+	if (sandbox__enter(SANDBOX_DEVICE, n->sandbox) < 0) {
+		virtio_pci__needs_reset(&n->vp, "cannot install the seccomp filter");
+		return NULL;
+	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0 || ep_add(ep, p->fd, EPOLLIN, EV_TAP, EPOLL_CTL_ADD) ||
 	    ep_add(ep, rx_kick, EPOLLIN, EV_RX, EPOLL_CTL_ADD) ||
@@ -622,6 +631,7 @@ int virtio_net__init(struct virtio_net *n, const struct virtio_net_params *p, ch
 	n->io_cpus = p->io_cpus;
 	n->vhost = p->vhost;
 	n->no_threads = p->no_threads;
+	n->sandbox = p->sandbox;
 	vpp.features = BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_STATUS) |
 		       BIT(VIRTIO_NET_F_MRG_RXBUF) | BIT(VIRTIO_NET_F_CSUM) |
 		       BIT(VIRTIO_NET_F_GUEST_CSUM) | BIT(VIRTIO_NET_F_GUEST_TSO4) |

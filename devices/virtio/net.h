@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/sandbox.h"
 #include "devices/virtio/tap.h"
 #include "devices/virtio/vhost.h"
 #include "devices/virtio/virtio_pci.h"
@@ -86,6 +87,7 @@ struct virtio_net_params {
 	/* Unit tests: DRIVER_OK starts no thread and the caller serves the
 	 * queues with virtio_net__poll(). */
 	bool no_threads;
+	enum sandbox_mode sandbox;	/* the I/O threads' seccomp filter */
 };
 
 struct virtio_net {
@@ -106,6 +108,7 @@ struct virtio_net {
 	struct idset io_cpus;
 	bool vhost;
 	bool no_threads;
+	enum sandbox_mode sandbox;
 };
 
 /* Build the function (pci_host__add_device(&n->vp.pci)). -errno with one

@@ -211,6 +211,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.line.cpus, 0);
 	assert_int_equal(cfg.shutdown_timeout_ns, 30000000000ULL);
 	assert_int_equal(cfg.line.shutdown_timeout, 0);
+	assert_int_equal(cfg.seccomp, SANDBOX_ON);
 	config__free(&cfg);
 	assert_zeroed(&cfg);
 }
@@ -251,6 +252,28 @@ LOAD_ERROR(test_shutdown_timeout_overflow, "[machine]\nshutdown_timeout = 999999
 	   "node.ini:2: [machine] shutdown_timeout: " DURATION_SYNTAX ", got '9999999999h'")
 LOAD_ERROR(test_shutdown_timeout_duplicate, "[machine]\nshutdown_timeout = 5s\nshutdown_timeout = 6s\n",
 	   "node.ini:3: [machine] shutdown_timeout: duplicate key (first set at line 2)")
+
+/* [machine] seccomp = on|log|off (default on). */
+static void test_seccomp(void **state)
+{
+	static const struct { const char *v; enum sandbox_mode m; } ok[] = {
+		{ "on", SANDBOX_ON }, { "log", SANDBOX_LOG }, { "off", SANDBOX_OFF },
+	};
+	char err[CONFIG_ERR_LEN], text[128];
+	struct vm_config cfg;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "[machine]\n" K "seccomp = %s\n", ok[i].v);
+		assert_int_equal(load("node.ini", text, &cfg, err), 0);
+		assert_int_equal(cfg.seccomp, ok[i].m);
+		config__free(&cfg);
+	}
+}
+
+LOAD_ERROR(test_seccomp_bad, "[machine]\nseccomp = yes\n",
+	   "node.ini:2: [machine] seccomp: expected on, log or off, got 'yes'")
 
 static void test_full_config(void **state)
 {
@@ -748,6 +771,8 @@ int main(void)
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_shutdown_timeout),
+		cmocka_unit_test(test_seccomp),
+		cmocka_unit_test(test_seccomp_bad),
 		cmocka_unit_test(test_shutdown_timeout_negative),
 		cmocka_unit_test(test_shutdown_timeout_fraction),
 		cmocka_unit_test(test_shutdown_timeout_unit),

@@ -38,6 +38,8 @@ ctl query-status >"$OUT/status.json" || fail "$name: query-status failed: $(cat 
 grep -q '"status":"running"' "$OUT/status.json" || fail "$name: not running: $(cat "$OUT/status.json")"
 ctl query-config | grep -q '"name":"control-2node"' || fail "$name: query-config lacks the name"
 
+expect_sandboxed "$VMM_PID"
+
 # Re-pin vCPU 1 (host node 1's CPU 1) onto CPU 0: at once, in the kernel and the plan.
 expect_affinity "$name" "$VMM_PID" 1 1
 ctl set-affinity vcpu=1 cpus=0 >"$OUT/pin.json" || fail "$name: set-affinity: $(cat "$OUT/pin.json")"

@@ -48,6 +48,7 @@ for t in data.0:1 data.1:1 raw.0:0; do
 	note "ok: $n: blk-${t%:*} on host CPU $a"
 done
 # ... and the placement report (SIGUSR1) judges them against that plan.
+expect_sandboxed "$VMM_PID"
 kill -USR1 "$VMM_PID"
 # Complete once its last line, guest node 1's, is there (the start
 # report has one too).

@@ -135,6 +135,22 @@ vmm_boot() {
 	show_output "$_n"
 }
 
+# expect_sandboxed PID: every thread of a running mvmm has its seccomp filter
+# ([machine] seccomp = on is the default); names the threads it checked.
+expect_sandboxed() {
+	[ "$VMM" = mvmm ] || return 0
+	_n=0 _names=
+	for _t in /proc/$1/task/*; do
+		_s=$(awk '/^Seccomp:/ { print $2 }' "$_t/status" 2>/dev/null)
+		[ -n "$_s" ] || continue	# the thread has just ended
+		_c=$(cat "$_t/comm" 2>/dev/null)
+		[ "$_s" = 2 ] || fail "thread $_c of pid $1 runs without a seccomp filter (Seccomp: $_s)"
+		_n=$((_n + 1)) _names="$_names $_c"
+	done
+	[ "$_n" -gt 0 ] || fail "pid $1: no threads to check"
+	note "sandbox: all $_n threads of pid $1 filtered:$_names"
+}
+
 show_output() {
 	echo "--- $1: stdout (guest console) ---"
 	tr -d '\r' <"$OUT/$1.out"

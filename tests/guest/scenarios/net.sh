@@ -57,6 +57,8 @@ for path in no yes; do
 		fail "$a: the guest never got to its TCP listener"
 	fi
 	ntap=$(taps | wc -w)
+	expect_sandboxed "$PA"
+	expect_sandboxed "$PB"
 	if [ $path = no ]; then
 		worker=net-eth0.0
 		aff=$(thread_affinity "$PA" "$worker")

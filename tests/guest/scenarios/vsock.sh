@@ -59,6 +59,7 @@ vmm_start "$n" $args --append "$BASE_CMDLINE mvmm.test=poweroff mvmm.run=/bin/vs
 stop() { kill -KILL "$VMM_PID" "$HL" 2>/dev/null; wait "$VMM_PID"; show_output "$n"; fail "$n: $*"; }
 wait_line "$OUT/$n.out" '^@@FACT vsock_listening=' "$BOOT_TIMEOUT" || stop "the guest never got to listen"
 [ "$(fact "$n" vsock_listening)" = 1 ] || stop "the guest could not listen on port 5000"
+expect_sandboxed "$VMM_PID"
 
 # ---- 2: the same CID again -------------------------------------------------
 main_pid=$VMM_PID
