@@ -35,7 +35,17 @@ static char *reply_line(json_t *reply)
 
 static char *error_reply(struct control *c, json_t *id, const char *class, const char *desc)
 {
-	json_t *r = json_pack("{s:{s:s,s:s}}", "error", "class", class, "desc", desc);
+	char safe[CONTROL_ERR_LEN + 128];
+	json_t *r;
+	size_t i;
+
+	/* The text may quote the request (a parse error's context, a member
+	 * or command name cut at 64 bytes): not necessarily UTF-8, which
+	 * json_pack refuses. Printable ASCII always makes a reply. */
+	for (i = 0; desc[i] && i < sizeof(safe) - 1; i++)
+		safe[i] = desc[i] >= 0x20 && desc[i] < 0x7f ? desc[i] : '?';
+	safe[i] = '\0';
+	r = json_pack("{s:{s:s,s:s}}", "error", "class", class, "desc", safe);
 
 	c->errors++;
 	if (r && id)

@@ -69,6 +69,32 @@ static void assert_reply(struct control *c, const char *req, const char *want)
 
 #define GENERIC(d) "{\"error\":{\"class\":\"GenericError\",\"desc\":\"" d "\"}}\n"
 
+/* Found by fuzz_control: error texts quoting bytes of the request that
+ * are not UTF-8 (a bad escape's context, a NUL escape in a key, a name cut
+ * inside a multi-byte character) got no reply at all, so the server closed
+ * the connection. Every request gets its one error line. */
+static void test_error_not_utf8(void **state)
+{
+	static const char *const reqs[] = {
+		"{\"execute\":\"echo\",\"apguments\":{},\"i\\\xde\xbd" "6}",
+		"{\"e\\u000\xd0\x87\x9a\x9c\x8a\x8b\x9a\xdd:{}}",
+		"{\"execute\":\"echo\",\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9\":1}",
+		"{\"execute\":\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9\"}",
+	};
+	struct control c = { .cmds = cmds, .nr_cmds = 3 };
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		char *r = control__handle(&c, reqs[i], strlen(reqs[i]));
+
+		assert_non_null(r);
+		assert_non_null(strstr(r, "{\"error\":{\"class\":\""));
+		assert_true(r[strlen(r) - 1] == '\n');
+		free(r);
+	}
+}
+
 static void test_framing(void **state)
 {
 	struct control c = { .cmds = cmds, .nr_cmds = 3 };
@@ -295,6 +321,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_framing),
+		cmocka_unit_test(test_error_not_utf8),
 		cmocka_unit_test(test_socket),
 		cmocka_unit_test(test_requests_validate),
 	};
