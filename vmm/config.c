@@ -318,6 +318,7 @@ static const struct cfg_section *const sections[] = {
 	&config_disk_section,		/* config_disk.c; its buses before the bus check */
 	&config_net_section,		/* config_net.c; likewise */
 	&config_vsock_section,		/* config_vsock.c; likewise */
+	&config_pmem_section,		/* config_pmem.c; after the nodes */
 	&config_device_section,
 };
 _Static_assert(ARRAY_SIZE(sections) <= CFG_MAX_SECTIONS, "raise CFG_MAX_SECTIONS");

@@ -182,6 +182,23 @@ struct config_vsock {
 	} line;
 };
 
+/* [pmem.NAME]: an NVDIMM (persistent memory) backed by a file or devdax. */
+#define CONFIG_MAX_PMEM		8
+#define CONFIG_PMEM_ALIGN	(2ULL << 20)	/* size granule (devdax's alignment) */
+
+struct config_pmem {
+	char *name;
+	char *path;			/* resolved */
+	uint64_t size;			/* config__finish: the backing's size if not given */
+	unsigned numa;			/* guest node (proximity domain) */
+	bool readonly;			/* PROT_READ + KVM_MEM_READONLY */
+	bool shared;			/* MAP_SHARED (default yes; devdax: must) */
+	bool devdax;			/* config__finish: path is a device-DAX */
+	struct {
+		unsigned header, path, size, numa, readonly, shared;
+	} line;
+};
+
 struct vm_config {
 	char *file;		/* config path as given, for messages */
 	char *name;		/* [machine] name; default: config file stem */
@@ -214,6 +231,8 @@ struct vm_config {
 	struct config_net *nets;	/* [net.NAME] in file order; NULL: none */
 	unsigned nr_nets;
 	struct config_vsock vsock;	/* [vsock]; .present false: none */
+	struct config_pmem *pmem;	/* [pmem.NAME] in file order; NULL: none */
+	unsigned nr_pmem;
 	struct config_machine_lines line;
 };
 

@@ -80,6 +80,7 @@ extern const struct cfg_section config_device_section;
 extern const struct cfg_section config_disk_section;	/* config_disk.c */
 extern const struct cfg_section config_net_section;	/* config_net.c */
 extern const struct cfg_section config_vsock_section;	/* config_vsock.c */
+extern const struct cfg_section config_pmem_section;	/* config_pmem.c */
 
 struct cfg_parser {
 	struct vm_config *cfg;

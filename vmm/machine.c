@@ -750,6 +750,18 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 	ret = machine_vsock_open(m, cfg);	/* and the host's vhost-vsock */
 	if (ret < 0)
 		goto out_free;
+	/* [pmem.NAME] is validated by config__finish, but guest placement,
+	 * NFIT and the memory slot are not wired yet (issue 15 part 2): refuse
+	 * rather than boot a guest without the NVDIMM it was promised. */
+	if (cfg->nr_pmem) {
+		char sec[80];
+
+		snprintf(sec, sizeof(sec), "pmem.%s", cfg->pmem[0].name);
+		config__origin(cfg, cfg->pmem[0].line.header, sec, "", "", err, sizeof(err));
+		pr_err("%s: persistent memory is not supported by the machine yet", err);
+		ret = -EOPNOTSUPP;
+		goto out_free;
+	}
 	ret = vm__create(&m->vm, cfg, &m->topo);
 	if (ret < 0)
 		goto out_free;
