@@ -66,8 +66,15 @@ int boot__e820(const struct gmem *mem, struct e820_entry *out, unsigned max)
 	for (i = 0; i < mem->nr;) {
 		a = mem->regions[i].gpa;
 		b = a + mem->regions[i].size;
-		/* Regions that touch (NUMA nodes back to back) are one range. */
-		for (i++; i < mem->nr && mem->regions[i].gpa == b; i++)
+		if (mem->regions[i++].pmem) {
+			/* Persistent memory: one entry each, never merged. */
+			ret = e820_add(out, max, &n, a, b, E820_PMEM);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		/* RAM regions that touch (NUMA nodes back to back) are one range. */
+		for (; i < mem->nr && !mem->regions[i].pmem && mem->regions[i].gpa == b; i++)
 			b += mem->regions[i].size;
 		/* Legacy hole: EBDA, VGA, option ROMs, BIOS area (and our ACPI). */
 		if (a < LAYOUT_LOWMEM_END) {

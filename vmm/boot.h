@@ -21,6 +21,7 @@ enum kernel_kind {
 
 #define E820_RAM	1
 #define E820_RESERVED	2
+#define E820_PMEM	7	/* persistent memory (E820_TYPE_PMEM) */
 #define E820_ACPI	3
 #define E820_MAX	32
 

@@ -65,6 +65,25 @@ int gmem__map_anon(struct gmem *m, uint64_t gpa, uint64_t size, int guest_node)
 	return ret;
 }
 
+int gmem__add_pmem(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node,
+		   bool readonly, bool owned)
+{
+	unsigned i;
+	int ret;
+
+	ret = gmem__add(m, gpa, size, hva, guest_node);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < m->nr; i++) {
+		if (m->regions[i].gpa != gpa)
+			continue;
+		m->regions[i].pmem = true;
+		m->regions[i].readonly = readonly;
+		m->regions[i].owned = owned;
+	}
+	return 0;
+}
+
 void gmem__destroy(struct gmem *m)
 {
 	unsigned i;
@@ -88,6 +107,8 @@ void *gmem__span(const struct gmem *m, uint64_t gpa, uint64_t len, uint64_t *ava
 		/* Written so that no sum can overflow: gpa >= r->gpa here. */
 		if (gpa - r->gpa >= r->size)
 			continue;
+		if (r->readonly)
+			break;
 		left = r->size - (gpa - r->gpa);
 		*avail = len < left ? len : left;
 		return (uint8_t *)r->hva + (gpa - r->gpa);
@@ -130,11 +151,22 @@ uint64_t gmem__total(const struct gmem *m)
 	unsigned i;
 
 	for (i = 0; i < m->nr; i++)
-		sum += m->regions[i].size;
+		if (!m->regions[i].pmem)
+			sum += m->regions[i].size;
 	return sum;
 }
 
 uint64_t gmem__end(const struct gmem *m)
+{
+	unsigned i;
+
+	for (i = m->nr; i > 0; i--)
+		if (!m->regions[i - 1].pmem)
+			return m->regions[i - 1].gpa + m->regions[i - 1].size;
+	return 0;
+}
+
+uint64_t gmem__top(const struct gmem *m)
 {
 	if (!m->nr)
 		return 0;

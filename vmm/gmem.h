@@ -2,6 +2,13 @@
  * Guest memory seam: the only way to turn a guest-physical address into a
  * host pointer. Every lookup is bounds-checked against one RAM region, so a
  * bad guest address becomes an error, never a host access outside guest RAM.
+ *
+ * Persistent memory ([pmem.NAME]) is in gmem too, as regions marked pmem,
+ * so that devices can DMA to and from it as to RAM; gmem__total and
+ * gmem__end count RAM only (what e820 RAM, SRAT RAM and the boot loader
+ * place things in), gmem__top covers both. A read-only pmem region is
+ * never handed out by gmem__span/gmem__ptr (its mapping is PROT_READ: a
+ * device write would fault the host), so DMA to or from it is -EFAULT.
  */
 #ifndef MVMM_GMEM_H
 #define MVMM_GMEM_H
@@ -18,6 +25,8 @@ struct gmem_region {
 	void *hva;
 	int guest_node;		/* guest NUMA node owning it, 0 without NUMA */
 	bool owned;		/* mapped by gmem (munmap on destroy) */
+	bool pmem;		/* persistent memory, not RAM (gmem__add_pmem) */
+	bool readonly;		/* pmem mapped PROT_READ: KVM_MEM_READONLY */
 };
 
 struct gmem {
@@ -32,6 +41,9 @@ int gmem__add(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_
 int gmem__adopt(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node);
 /* Add a region backed by fresh anonymous memory (MAP_NORESERVE). */
 int gmem__map_anon(struct gmem *m, uint64_t gpa, uint64_t size, int guest_node);
+/* Add persistent memory mapped by the caller; @owned: munmap on destroy. */
+int gmem__add_pmem(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node,
+		   bool readonly, bool owned);
 void gmem__destroy(struct gmem *m);
 
 /* Host pointer for @gpa if it is in RAM (else NULL), with *@avail the bytes
@@ -43,8 +55,11 @@ void *gmem__ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
 /* Copy helpers: 0 or -EFAULT. */
 int gmem__read(const struct gmem *m, uint64_t gpa, void *dst, uint64_t len);
 int gmem__write(const struct gmem *m, uint64_t gpa, const void *src, uint64_t len);
+/* Bytes of RAM (pmem not counted). */
 uint64_t gmem__total(const struct gmem *m);
-/* Highest guest-physical RAM address + 1. */
+/* Highest guest-physical RAM address + 1 (pmem not counted). */
 uint64_t gmem__end(const struct gmem *m);
+/* Highest guest-physical address of any region, RAM or pmem, + 1. */
+uint64_t gmem__top(const struct gmem *m);
 
 #endif

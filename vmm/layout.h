@@ -20,10 +20,16 @@
  *   0xfee0_0000  LAPIC  (in-kernel irqchip)        }
  *   0xfeff_c000  KVM identity-map page + 3 TSS pages (VMX only; harmless on SVM)
  *   0x1_0000_0000 RAM above 4 GiB (whatever did not fit below the hole)
- *   after RAM,   64-bit PCI MMIO window, 1 GiB aligned
+ *   after RAM,   persistent memory ([pmem.NAME] in file order), each at a
+ *                1 GiB boundary (Linux's ZONE_DEVICE wants whole 128 MiB
+ *                sections; 1 GiB also keeps devdax's 1G pages aligned),
+ *                not below 4 GiB
+ *   after pmem,  64-bit PCI MMIO window, 1 GiB aligned
  */
 #ifndef MVMM_LAYOUT_H
 #define MVMM_LAYOUT_H
+
+#include <stdint.h>
 
 #define LAYOUT_GDT		0x500ULL
 #define LAYOUT_BOOT_STACK	0x6ff0ULL
@@ -50,8 +56,29 @@
 #define LAYOUT_KVM_IDENTITY	0xfeffc000ULL
 #define LAYOUT_KVM_TSS		0xfeffd000ULL
 #define LAYOUT_RAM_ABOVE_4G	0x100000000ULL
+#define LAYOUT_PMEM_ALIGN	0x40000000ULL	/* each pmem range starts here */
 #define LAYOUT_MMIO64_ALIGN	0x40000000ULL
 #define LAYOUT_MMIO64_SIZE	0x4000000000ULL	/* 256 GiB */
+
+/* Guest-physical base of @n pmem ranges of @size[i] (in order) into @gpa[i],
+ * after RAM ending at @ram_end: each at a LAYOUT_PMEM_ALIGN boundary at or
+ * above 4 GiB. Returns the end of the last one (@ram_end if @n is 0): where
+ * the 64-bit MMIO window may start. */
+static inline uint64_t layout__place_pmem(uint64_t ram_end, const uint64_t *size, unsigned n,
+					  uint64_t *gpa)
+{
+	uint64_t at = ram_end > LAYOUT_RAM_ABOVE_4G ? ram_end : LAYOUT_RAM_ABOVE_4G;
+	unsigned i;
+
+	if (!n)
+		return ram_end;
+	for (i = 0; i < n; i++) {
+		at = (at + LAYOUT_PMEM_ALIGN - 1) & ~(LAYOUT_PMEM_ALIGN - 1);
+		gpa[i] = at;
+		at += size[i];
+	}
+	return at;
+}
 
 /* Legacy I/O ports (PIO bus). */
 #define LAYOUT_PORT_COM1	0x3f8

@@ -266,7 +266,7 @@ static int machine_pci(struct machine *m)
 	struct pci_host_layout l = {
 		.ecam_base = LAYOUT_ECAM, .ecam_size = LAYOUT_ECAM_SIZE,
 		.mem32_base = LAYOUT_MMIO32, .mem32_size = LAYOUT_MMIO32_SIZE,
-		.mem64_base = ALIGN_UP(MAX(gmem__end(&vm->mem), LAYOUT_RAM_ABOVE_4G),
+		.mem64_base = ALIGN_UP(MAX(gmem__top(&vm->mem), LAYOUT_RAM_ABOVE_4G),
 				       LAYOUT_MMIO64_ALIGN),
 	};
 	unsigned i;

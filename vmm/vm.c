@@ -95,6 +95,8 @@ static int vm_map_ram(struct vm *vm)
 			.guest_phys_addr = r->gpa,
 			.memory_size = r->size,
 			.userspace_addr = (uintptr_t)r->hva,
+			/* Guest writes to read-only pmem exit as MMIO: dropped. */
+			.flags = r->readonly ? KVM_MEM_READONLY : 0,
 		};
 
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {

@@ -586,6 +586,38 @@ static void test_e820(void **state)
 	guest_fini(&g);
 }
 
+/* Persistent memory: its own type 7 entry, never merged with RAM it touches;
+ * placed 1 GiB aligned above RAM and 4 GiB. */
+static void test_e820_pmem(void **state)
+{
+	static uint8_t backing[4096];	/* never dereferenced by boot__e820 */
+	uint64_t size[2] = { MiB(64), MiB(128) }, gpa[2], end;
+	struct e820_entry e[E820_MAX];
+	struct guest g;
+	int n;
+
+	(void)state;
+	end = layout__place_pmem(MiB(128), size, 2, gpa);
+	assert_int_equal(gpa[0], LAYOUT_RAM_ABOVE_4G);
+	assert_int_equal(gpa[1], LAYOUT_RAM_ABOVE_4G + GiB(1));
+	assert_int_equal(end, LAYOUT_RAM_ABOVE_4G + GiB(1) + MiB(128));
+	end = layout__place_pmem(LAYOUT_RAM_ABOVE_4G + MiB(1), size, 1, gpa);
+	assert_int_equal(gpa[0], LAYOUT_RAM_ABOVE_4G + GiB(1));
+	assert_int_equal(layout__place_pmem(MiB(128), size, 0, gpa), MiB(128));
+
+	guest_init(&g, GiB(5));	/* RAM up to 4G + 2G */
+	gmem__add_pmem(&g.mem, LAYOUT_RAM_ABOVE_4G + GiB(2), MiB(64), backing, 0, false, false);
+	n = boot__e820(&g.mem, e, E820_MAX);
+	assert_int_equal(n, 6);
+	check_e820(e, 4, LAYOUT_RAM_ABOVE_4G, LAYOUT_RAM_ABOVE_4G + GiB(2), E820_RAM);
+	check_e820(e, 5, LAYOUT_RAM_ABOVE_4G + GiB(2), LAYOUT_RAM_ABOVE_4G + GiB(2) + MiB(64),
+		   E820_PMEM);
+	assert_int_equal(gmem__end(&g.mem), LAYOUT_RAM_ABOVE_4G + GiB(2));
+	assert_int_equal(gmem__total(&g.mem), GiB(5));
+	assert_int_equal(gmem__top(&g.mem), LAYOUT_RAM_ABOVE_4G + GiB(2) + MiB(64));
+	guest_fini(&g);
+}
+
 /* ------------------------------------------------------------ bzImage */
 
 static int load(struct guest *g, const char *kernel, const char *initrd, const char *cmdline,
@@ -1337,6 +1369,7 @@ int main(void)
 		cmocka_unit_test(test_probe_bad_bzimage),
 		cmocka_unit_test(test_probe_bad_elf),
 		cmocka_unit_test(test_e820),
+		cmocka_unit_test(test_e820_pmem),
 		cmocka_unit_test(test_bz_zero_page),
 		cmocka_unit_test(test_bz_load_address),
 		cmocka_unit_test(test_bz_cmdline_too_long),

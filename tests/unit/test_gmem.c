@@ -69,6 +69,34 @@ static void test_read_write(void **state)
 	assert_int_equal(m.nr, 0);
 }
 
+/* pmem is reachable like RAM but not counted as RAM; read-only pmem is
+ * never handed to a device (its mapping is PROT_READ). */
+static void test_pmem(void **state)
+{
+	static uint8_t ram[4096], pm[8192], ro[4096];
+	struct gmem m;
+	uint8_t b = 0x5a;
+
+	(void)state;
+	gmem__init(&m);
+	assert_int_equal(gmem__add(&m, 0, sizeof(ram), ram, 0), 0);
+	assert_int_equal(gmem__add_pmem(&m, LAYOUT_RAM_ABOVE_4G, sizeof(pm), pm, 1, false, false), 0);
+	assert_int_equal(gmem__add_pmem(&m, 2 * LAYOUT_RAM_ABOVE_4G, sizeof(ro), ro, 1, true, false), 0);
+	assert_int_equal(gmem__total(&m), sizeof(ram));
+	assert_int_equal(gmem__end(&m), sizeof(ram));
+	assert_int_equal(gmem__top(&m), 2 * LAYOUT_RAM_ABOVE_4G + sizeof(ro));
+	assert_true(m.regions[1].pmem && !m.regions[1].readonly && m.regions[1].guest_node == 1);
+	assert_true(m.regions[2].pmem && m.regions[2].readonly);
+	assert_int_equal(gmem__write(&m, LAYOUT_RAM_ABOVE_4G + 100, &b, 1), 0);
+	assert_int_equal(pm[100], 0x5a);
+	assert_null(gmem__ptr(&m, 2 * LAYOUT_RAM_ABOVE_4G, 1));
+	assert_int_equal(gmem__write(&m, 2 * LAYOUT_RAM_ABOVE_4G, &b, 1), -EFAULT);
+	assert_int_equal(gmem__read(&m, 2 * LAYOUT_RAM_ABOVE_4G, &b, 1), -EFAULT);
+	assert_int_equal(gmem__add_pmem(&m, LAYOUT_RAM_ABOVE_4G + 4096, 4096, ro, 0, false, false),
+			 -EEXIST);
+	gmem__destroy(&m);
+}
+
 static void test_alloc_window(void **state)
 {
 	struct alloc_window w;
@@ -112,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_ptr_bounds),
 		cmocka_unit_test(test_add_rejects),
 		cmocka_unit_test(test_read_write),
+		cmocka_unit_test(test_pmem),
 		cmocka_unit_test(test_alloc_window),
 		cmocka_unit_test(test_alloc_ids),
 	};
