@@ -13,6 +13,7 @@
 #define SRAT_MEMORY		1
 #define SRAT_X2APIC		2
 #define SRAT_ENABLED		1u
+#define SRAT_NONVOLATILE	4u	/* memory affinity: non-volatile */
 #define X2APIC_MIN_ID		0xff	/* as the MADT: ids >= 255 are x2APIC */
 
 struct srat_head {
@@ -92,7 +93,7 @@ int acpi_numa__srat(const struct topology *t, void **out, size_t *len)
 	for (i = 0; i < t->nr_vcpus; i++)
 		n += t->vcpu[i].apic_id >= X2APIC_MIN_ID ? sizeof(struct srat_x2apic) :
 							   sizeof(struct srat_lapic);
-	n += t->nr_ranges * sizeof(struct srat_memory);
+	n += (t->nr_ranges + t->nr_pmem) * sizeof(struct srat_memory);
 	head = calloc(1, n);
 	if (!head)
 		return -ENOMEM;
@@ -129,6 +130,15 @@ int acpi_numa__srat(const struct topology *t, void **out, size_t *len)
 			.type = SRAT_MEMORY, .len = sizeof(struct srat_memory),
 			.pxm = t->range[i].node, .base = t->range[i].gpa,
 			.length = t->range[i].size, .flags = SRAT_ENABLED,
+		};
+		p += sizeof(struct srat_memory);
+	}
+	/* Persistent memory, after RAM: its own node, non-volatile. */
+	for (i = 0; i < t->nr_pmem; i++) {
+		*(struct srat_memory *)p = (struct srat_memory){
+			.type = SRAT_MEMORY, .len = sizeof(struct srat_memory),
+			.pxm = t->pmem[i].node, .base = t->pmem[i].gpa,
+			.length = t->pmem[i].size, .flags = SRAT_ENABLED | SRAT_NONVOLATILE,
 		};
 		p += sizeof(struct srat_memory);
 	}

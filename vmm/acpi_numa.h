@@ -3,7 +3,8 @@
  *
  *  SRAT (rev 3): an affinity entry per vCPU (LAPIC for APIC ids < 255,
  *        x2APIC above) and a memory affinity entry per RAM range, which
- *        together cover all e820 RAM (Linux drops NUMA otherwise).
+ *        together cover all e820 RAM (Linux drops NUMA otherwise), then
+ *        one per pmem range (enabled + non-volatile, its node).
  *  SLIT: the distance matrix.
  *  HMAT (rev 2): per node with memory, its initiator (the node itself, or
  *        the nearest node with vCPUs); access latency and access bandwidth

@@ -152,10 +152,29 @@ static void set_hmat(struct topology *t, const struct config_numa *n)
 	}
 }
 
+/* After RAM, in config order (vmm/layout.h). */
+static void place_pmem(struct topology *t, const struct vm_config *cfg)
+{
+	uint64_t size[CONFIG_MAX_PMEM], gpa[CONFIG_MAX_PMEM], ram_end = 0;
+	unsigned i;
+
+	t->nr_pmem = MIN(cfg->nr_pmem, (unsigned)CONFIG_MAX_PMEM);
+	for (i = 0; i < t->nr_ranges; i++)
+		ram_end = MAX(ram_end, t->range[i].gpa + t->range[i].size);
+	for (i = 0; i < t->nr_pmem; i++)
+		size[i] = cfg->pmem[i].size;
+	layout__place_pmem(ram_end, size, t->nr_pmem, gpa);
+	for (i = 0; i < t->nr_pmem; i++)
+		t->pmem[i] = (struct topo_range){
+			.gpa = gpa[i], .size = size[i], .node = cfg->pmem[i].numa,
+		};
+}
+
 int topology__build(struct topology *t, const struct vm_config *cfg, char *err, size_t errlen)
 {
 	const struct config_numa *n = cfg->numa;
 	unsigned i;
+	int ret;
 
 	memset(t, 0, sizeof(*t));
 	if (err && errlen)
@@ -201,7 +220,11 @@ int topology__build(struct topology *t, const struct vm_config *cfg, char *err, 
 		if (n)
 			t->vcpu[i].host_cpus = n->vcpu[i].host_cpus;
 	}
-	return place_ram(t, err, errlen);
+	ret = place_ram(t, err, errlen);
+	if (ret < 0)
+		return ret;
+	place_pmem(t, cfg);
+	return 0;
 }
 
 int topology__node_of(const struct topology *t, uint64_t gpa)

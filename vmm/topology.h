@@ -60,6 +60,10 @@ struct topology {
 	struct topo_node node[CONFIG_MAX_NODES];
 	struct topo_vcpu vcpu[CONFIG_MAX_VCPUS];
 	struct topo_range range[TOPO_MAX_RANGES];	/* ascending gpa, by node */
+	/* [pmem.NAME] in config order: placed after RAM (layout__place_pmem),
+	 * node = its numa key. Not RAM: topology__node_of ignores them. */
+	struct topo_range pmem[CONFIG_MAX_PMEM];
+	unsigned nr_pmem;
 	uint8_t distance[CONFIG_MAX_NODES][CONFIG_MAX_NODES];
 	/* HMAT, initiator (node with vCPUs) x target (node with memory); 0
 	 * elsewhere. Nanoseconds and MB/s, Linux's sysfs units. */
@@ -77,7 +81,7 @@ struct topology {
 #define TOPO_BANDWIDTH_MBS_TIMES_DISTANCE 200000	/* 10 -> 20000 MB/s, 20 -> 10000 */
 
 /* Guest side from a config that passed config__finish: nodes, vCPU places
- * and APIC ids, RAM ranges around the 32-bit hole, distances, HMAT. Host
+ * and APIC ids, RAM ranges around the 32-bit hole, pmem after RAM, distances, HMAT. Host
  * CPUs stay empty (numa_plan__resolve). 0 or -EINVAL with a message. */
 int topology__build(struct topology *t, const struct vm_config *cfg, char *err, size_t errlen);
 

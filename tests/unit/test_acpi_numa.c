@@ -237,6 +237,36 @@ static void test_srat(void **state)
 	free(t);
 }
 
+/* A pmem range follows RAM: its node, enabled + non-volatile. */
+static void test_srat_pmem(void **state)
+{
+	struct topology *t = topo_cells();
+	const uint8_t *e;
+	uint8_t *s;
+	size_t len;
+	char *dsl;
+
+	(void)state;
+	t->nr_pmem = 1;
+	t->pmem[0] = (struct topo_range){ .gpa = 0x300000000ULL, .size = 64ULL << 20, .node = 1 };
+	assert_int_equal(acpi_numa__srat(t, (void **)&s, &len), 0);
+	assert_int_equal(len, 48 + 7 * 16 + 24 + 6 * 40);
+	check_header(s, len, "SRAT", 3);
+	e = s + len - 40;
+	assert_int_equal(e[0], 1);
+	assert_int_equal(e[1], 40);
+	assert_int_equal(rd(e + 2, 4), 1);
+	assert_int_equal(rd(e + 8, 8), 0x300000000ULL);
+	assert_int_equal(rd(e + 16, 8), 64ULL << 20);
+	assert_int_equal(rd(e + 28, 4), 5);	/* enabled, non-volatile */
+	dsl = disassemble(s, len, "srat-pmem");
+	assert_has(dsl, "Base Address : 0000000300000000");
+	assert_has(dsl, "Non-Volatile : 1");
+	free(dsl);
+	free(s);
+	free(t);
+}
+
 static void test_slit(void **state)
 {
 	struct topology *t = topo_cells();
@@ -366,6 +396,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_srat),
+		cmocka_unit_test(test_srat_pmem),
 		cmocka_unit_test(test_slit),
 		cmocka_unit_test(test_hmat),
 		cmocka_unit_test(test_build),

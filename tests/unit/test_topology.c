@@ -4,6 +4,7 @@
  * (default, written, mirrored) and derived or overridden HMAT figures.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,6 +66,35 @@ static void test_flat(void **state)
 	assert_range(t, 1, LAYOUT_RAM_ABOVE_4G, (4ULL << 30) - LAYOUT_MMIO32, 0);
 	assert_int_equal(t->page_size, SZ_4K);
 	assert_true(idset__empty(&t->vcpu[0].host_cpus));
+	done(t, &cfg);
+}
+
+/* [pmem.NAME] after RAM, 1 GiB aligned, in config order, on its node. */
+static void test_pmem_after_ram(void **state)
+{
+	char path[128];
+	struct vm_config cfg;
+	struct topology *t;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/pm0.img", nt_dir);
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	assert_int_equal(truncate(path, 64 << 20), 0);
+	snprintf(path, sizeof(path), "%s/pm1.img", nt_dir);
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	assert_int_equal(truncate(path, 256 << 20), 0);
+	t = build("[machine]\ncpus = 2\nmemory = 4G\n"
+		  "[numa.0]\ncpus = 0\nmemory = 2G\n[numa.1]\ncpus = 1\nmemory = 2G\n"
+		  "[pmem.a]\npath = pm0.img\nnuma = 1\n[pmem.b]\npath = pm1.img\n", &cfg);
+	assert_int_equal(t->nr_pmem, 2);
+	/* RAM: [0, 3G) and [4G, 5G) */
+	assert_int_equal(t->pmem[0].gpa, 5ULL << 30);
+	assert_int_equal(t->pmem[0].size, 64 << 20);
+	assert_int_equal(t->pmem[0].node, 1);
+	assert_int_equal(t->pmem[1].gpa, 6ULL << 30);
+	assert_int_equal(t->pmem[1].size, 256 << 20);
+	assert_int_equal(t->pmem[1].node, 0);
+	assert_int_equal(topology__node_of(t, 5ULL << 30), -1);	/* not RAM */
 	done(t, &cfg);
 }
 
@@ -195,6 +225,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flat),
+		cmocka_unit_test(test_pmem_after_ram),
 		cmocka_unit_test(test_three_cells),
 		cmocka_unit_test(test_interleaved_smt),
 		cmocka_unit_test(test_cpu_and_memory_only),
