@@ -148,7 +148,9 @@ int numa_report__collect(struct numa_report *r, const struct topology *t,
 	for (i = 0; i < mem->nr; i++) {
 		const struct gmem_region *g = &mem->regions[i];
 
-		if (g->guest_node < 0 || (unsigned)g->guest_node >= t->nr_nodes)
+		/* pmem is not guest RAM and not bound (its pages are the
+		 * backing's): not counted against the node's RAM plan. */
+		if (g->pmem || g->guest_node < 0 || (unsigned)g->guest_node >= t->nr_nodes)
 			continue;
 		ret = collect_region(r, t, g);
 		if (ret < 0)

@@ -75,8 +75,10 @@ static int machine_acpi(struct machine *m)
 		{ serial__dsdt, &m->serial },
 		{ power__dsdt, &m->power },
 		{ pci_host__dsdt, &m->pci },
+		{ acpi_nfit__dsdt, &m->nfit },
 	};
-	struct acpi_blob extra[ARRAY_SIZE(m->acpi_numa.blob) + 1];
+	struct acpi_blob extra[ARRAY_SIZE(m->acpi_numa.blob) + 2];
+	unsigned nr_extra;
 	uint32_t *apic_ids;
 	struct acpi_config ac;
 	void *buf;
@@ -90,7 +92,24 @@ static int machine_acpi(struct machine *m)
 		return ret;
 	}
 	memcpy(extra, m->acpi_numa.blob, m->acpi_numa.nr * sizeof(*extra));
-	extra[m->acpi_numa.nr] = pci_host__mcfg(&m->pci);
+	nr_extra = m->acpi_numa.nr;
+	extra[nr_extra++] = pci_host__mcfg(&m->pci);
+	m->nfit = (struct acpi_nfit){ .range = m->nfit_range, .nr = m->topo.nr_pmem };
+	for (i = 0; i < m->topo.nr_pmem; i++)
+		m->nfit_range[i] = (struct acpi_nfit_range){
+			.gpa = m->topo.pmem[i].gpa, .size = m->topo.pmem[i].size,
+			.pxm = m->topo.pmem[i].node,
+		};
+	if (m->nfit.nr) {
+		size_t len;
+
+		ret = acpi_nfit__build(&m->nfit, &m->nfit_table, &len);
+		if (ret < 0) {
+			pr_err("cannot build the NFIT: %s", strerror(-ret));
+			return ret;
+		}
+		extra[nr_extra++] = (struct acpi_blob){ m->nfit_table, len };
+	}
 	apic_ids = calloc(vm->nr_vcpus, sizeof(*apic_ids));
 	if (!apic_ids)
 		return -ENOMEM;
@@ -106,7 +125,7 @@ static int machine_acpi(struct machine *m)
 		.dsdt_parts = parts,
 		.nr_dsdt_parts = ARRAY_SIZE(parts),
 		.extra = extra,
-		.nr_extra = m->acpi_numa.nr + 1,
+		.nr_extra = nr_extra,
 	};
 	buf = gmem__ptr(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_SIZE);
 	ret = buf ? acpi__build(&ac, buf, LAYOUT_ACPI_SIZE, LAYOUT_ACPI, &used) : -EFAULT;
@@ -642,6 +661,7 @@ static void machine_destroy(struct machine *m)
 		virtio_vsock__destroy(m->vsock);
 	vm__destroy(vm);
 	acpi_numa__free(&m->acpi_numa);
+	free(m->nfit_table);
 }
 
 /* Report at start and exit when placement was asked for. */
@@ -750,18 +770,6 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 	ret = machine_vsock_open(m, cfg);	/* and the host's vhost-vsock */
 	if (ret < 0)
 		goto out_free;
-	/* [pmem.NAME] is validated by config__finish, but guest placement,
-	 * NFIT and the memory slot are not wired yet (issue 15 part 2): refuse
-	 * rather than boot a guest without the NVDIMM it was promised. */
-	if (cfg->nr_pmem) {
-		char sec[80];
-
-		snprintf(sec, sizeof(sec), "pmem.%s", cfg->pmem[0].name);
-		config__origin(cfg, cfg->pmem[0].line.header, sec, "", "", err, sizeof(err));
-		pr_err("%s: persistent memory is not supported by the machine yet", err);
-		ret = -EOPNOTSUPP;
-		goto out_free;
-	}
 	ret = vm__create(&m->vm, cfg, &m->topo);
 	if (ret < 0)
 		goto out_free;

@@ -15,6 +15,7 @@
 #include "devices/virtio/vsock.h"
 #include "numa/host.h"
 #include "numa/report.h"
+#include "vmm/acpi_nfit.h"
 #include "vmm/acpi_numa.h"
 #include "vmm/console.h"
 #include "vmm/control.h"
@@ -40,6 +41,9 @@ struct machine {
 	struct topology topo;		/* the guest topology seam: read-only once planned */
 	struct numa_host host;
 	struct acpi_numa acpi_numa;
+	struct acpi_nfit_range nfit_range[CONFIG_MAX_PMEM];
+	struct acpi_nfit nfit;		/* over nfit_range; .nr 0: no NVDIMMs */
+	void *nfit_table;		/* NULL without NVDIMMs */
 	bool report;			/* placement report at start and exit */
 	struct pci_host pci;		/* the main host bridge always exists */
 	struct mock_accel *devs;	/* cfg->devices, in order */

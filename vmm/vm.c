@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "numa/mem.h"
@@ -76,6 +77,47 @@ static int vm_get_supported_cpuid(struct vm *vm)
 	return 0;
 }
 
+/* [pmem.NAME] at the topology's addresses: the backing mapped shared (or
+ * private) and read-only when asked, gmem-owned (munmap on destroy). Host
+ * memory is not bound: a file's or devdax's pages are where the backing is. */
+static int vm_map_pmem(struct vm *vm)
+{
+	const struct topology *t = vm->topology;
+	unsigned i;
+
+	for (i = 0; i < t->nr_pmem; i++) {
+		const struct config_pmem *c = &vm->cfg->pmem[i];
+		int prot = PROT_READ | (c->readonly ? 0 : PROT_WRITE);
+		int fd, ret;
+		void *hva;
+
+		fd = open(c->path, (c->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+			pr_err("[pmem.%s] %s: %s", c->name, c->path, strerror(errno));
+			return ret;
+		}
+		/* A private read-only map needs no write access; a private
+		 * writable one is copy-on-write (config_pmem.c). */
+		hva = mmap(NULL, t->pmem[i].size, prot, c->shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+		ret = hva == MAP_FAILED ? -errno : 0;
+		close(fd);
+		if (ret) {
+			pr_err("[pmem.%s] cannot map %s: %s", c->name, c->path, strerror(-ret));
+			return ret;
+		}
+		ret = gmem__add_pmem(&vm->mem, t->pmem[i].gpa, t->pmem[i].size, hva,
+				     t->pmem[i].node, c->readonly, true);
+		if (ret < 0) {
+			munmap(hva, t->pmem[i].size);
+			pr_err("[pmem.%s] at 0x%llx: %s", c->name,
+			       (unsigned long long)t->pmem[i].gpa, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static int vm_map_ram(struct vm *vm)
 {
 	char err[CONFIG_ERR_LEN];
@@ -88,6 +130,9 @@ static int vm_map_ram(struct vm *vm)
 		pr_err("%s", err);
 		return ret;
 	}
+	ret = vm_map_pmem(vm);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < vm->mem.nr; i++) {
 		const struct gmem_region *r = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region slot = {
