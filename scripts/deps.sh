@@ -4,7 +4,7 @@
 set -eu
 PKGS="gcc make pkg-config linux-libc-dev
 libinih-dev libnuma-dev liburing-dev libfdt-dev libcmocka-dev libjansson-dev
-acpica-tools pciutils numactl
+acpica-tools pciutils numactl ndctl
 qemu-system-x86 busybox-static cpio lz4 gzip kmod
 gcc-12 libelf1 groff-base gnuplot-nox strace
 mmdebstrap e2fsprogs fio iperf3 openssh-client

@@ -2,7 +2,7 @@
 # Build the inner guest's initramfs: busybox-static, tests/guest/init, a
 # marker file (proves the initrd was loaded), numactl and lspci with their
 # libraries, and kernel modules of the cached stock kernel (pvpanic, the
-# ACPI button, evdev, virtio-pci, virtio-blk, virtio-net and virtio-vsock by default; ext4 is built in) with a
+# ACPI button, evdev, virtio-pci, virtio-blk, virtio-net, virtio-vsock, nfit and nd_pmem by default; ext4 is built in) with a
 # modules.dep for busybox modprobe.
 #
 # usage: tests/guest/build-initramfs.sh [-o OUT] [--add SRC:DST]... [--module NAME]...
@@ -17,7 +17,7 @@ set -eu
 out=$TH_BUILD/guest-initramfs.cpio
 adds=(); bins=()
 mods=(pvpanic-mmio button evdev virtio_pci virtio_blk virtio_net vsock
-	vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport)
+	vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport nfit nd_pmem)
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) out=$2; shift 2 ;;

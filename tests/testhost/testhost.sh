@@ -148,12 +148,15 @@ build_host() {
 		tests/guest/scenarios/experiment-inguest.sh:bin/experiment-inguest.sh \
 		tests/guest/scenarios/disk-inguest.sh:bin/disk-inguest.sh \
 		tests/guest/scenarios/net-inguest.sh:bin/net-inguest.sh \
+		tests/guest/scenarios/pmem-inguest.sh:bin/pmem-inguest.sh \
 		build/tools/netxfer:bin/netxfer \
 		tests/guest/scenarios/vsock-inguest.sh:bin/vsock-inguest.sh \
 		build/tools/vsock-echo:bin/vsock-echo \
 		build/tools/numa-bench:bin/numa-bench; do
 		if [ -f "$REPO_ROOT/${g%%:*}" ]; then gargs+=(--add "$REPO_ROOT/$g"); fi
 	done
+	# ndctl for pmem.sh, when installed (make deps).
+	[ -x /usr/bin/ndctl ] && gargs+=(--bin /usr/bin/ndctl)
 	"$REPO_ROOT/tests/guest/build-initramfs.sh" -o "$TH_BUILD/$run.guest.cpio" \
 		${gargs[@]+"${gargs[@]}"} >/dev/null
 	cp "$TH_BUILD/$run.guest.cpio" "$root/testhost/guest/initramfs.cpio"
