@@ -31,7 +31,11 @@ LDLIBS  := -linih -lnuma -luring -lfdt -ljansson -lseccomp -lpthread
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 SRCS    := $(sort $(wildcard vmm/*.c devices/*.c devices/virtio/*.c numa/*.c))
-OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
+# The passphrase generator's word table, generated from Debian's diceware
+# package (scripts/deps.sh installs it; devices/mock_accel_words.h).
+WORDLIST ?= /usr/lib/python3/dist-packages/diceware/wordlists/wordlist_en_eff.txt
+GEN_WORDS := $(BUILD)/gen/mock_accel_words.c
+OBJS    := $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/mock_accel_words.o
 LIBOBJS := $(filter-out $(BUILD)/vmm/main.o,$(OBJS))
 SANOBJS := $(LIBOBJS:$(BUILD)/%=$(BUILD)/san/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -65,6 +69,17 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
+
+$(GEN_WORDS): scripts/gen-wordlist.sh $(wildcard $(WORDLIST))
+	@mkdir -p $(dir $@)
+	@scripts/gen-wordlist.sh $(WORDLIST) $@
+
+$(BUILD)/gen/mock_accel_words.o: $(GEN_WORDS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/gen/mock_accel_words.o: $(GEN_WORDS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 

@@ -94,6 +94,15 @@ struct mock_accel_bar_map {
 	uint64_t addr;
 };
 
+/* The passphrase generator's registers (mock_accel_regs.h; fn->lock). */
+struct mock_accel_pass {
+	uint32_t length;		/* PASSPHRASE_LENGTH */
+	uint32_t status;		/* MOCK_ACCEL_PASSPHRASE_* */
+	uint32_t count;			/* PASSPHRASE_COUNT */
+	uint16_t idx[MOCK_ACCEL_PASSPHRASE_MAX_WORDS];	/* the words drawn (tests) */
+	char buf[MOCK_ACCEL_PASSPHRASE_BUFFER_LEN];	/* PASSPHRASE_BUFFER */
+};
+
 /* One PCI function: the PF, or a VF. */
 struct mock_accel_fn {
 	struct pci_func pci;
@@ -109,6 +118,7 @@ struct mock_accel_fn {
 	uint32_t caps;
 	uint32_t status;		/* STATUS: kept until the VM stops */
 	struct mock_accel_dma_regs dma;
+	struct mock_accel_pass pass;
 
 	/* DMA engine state shared with the worker. */
 	atomic_uint epoch;		/* bumped by resets: a running op is dropped */

@@ -28,8 +28,27 @@ void mock_accel_fn__reset(struct mock_accel_fn *fn)
 	msix__reset(&fn->msix);
 	pthread_mutex_lock(&fn->lock);
 	mock_accel_dma__reset_locked(fn);
+	mock_accel_pass__reset(&fn->pass, false);
 	pthread_mutex_unlock(&fn->lock);
 	mock_accel_fn__sync_bme(fn);
+}
+
+#define PASS_END	(MOCK_ACCEL_REG_PASSPHRASE_BUFFER + MOCK_ACCEL_PASSPHRASE_BUFFER_LEN)
+
+/*
+ * The byte-addressed registers (UUID, PASSPHRASE_BUFFER): the backing
+ * bytes of a naturally aligned 1/2/4/8-byte access that lies inside one of
+ * them, else NULL (lock held).
+ */
+static const uint8_t *byte_reg(struct mock_accel_fn *fn, uint64_t off, uint32_t len)
+{
+	if ((len != 1 && len != 2 && len != 4 && len != 8) || (off & (len - 1)))
+		return NULL;
+	if (off >= MOCK_ACCEL_REG_UUID && off + len <= MOCK_ACCEL_REG_UUID + MOCK_ACCEL_UUID_LEN)
+		return fn->uuid + (off - MOCK_ACCEL_REG_UUID);
+	if (off >= MOCK_ACCEL_REG_PASSPHRASE_BUFFER && off + len <= PASS_END)
+		return (const uint8_t *)fn->pass.buf + (off - MOCK_ACCEL_REG_PASSPHRASE_BUFFER);
+	return NULL;
 }
 
 /* One aligned dword of BAR0 (lock held); reserved offsets read 0. */
@@ -58,6 +77,8 @@ static uint32_t reg_read(struct mock_accel_fn *fn, uint64_t off)
 		return MOCK_ACCEL_FW_VERSION;
 	case MOCK_ACCEL_REG_DMA_SRC ... MOCK_ACCEL_REG_DMA_END - 1:
 		return mock_accel_dma__reg_read(fn, off);
+	case MOCK_ACCEL_REG_PASSPHRASE_CMD ... PASS_END - 1:
+		return mock_accel_pass__reg_read(&fn->pass, off);
 	default:
 		return 0;
 	}
@@ -69,6 +90,8 @@ static void reg_write(struct mock_accel_fn *fn, uint64_t off, uint32_t v)
 		fn->status = v;
 	else if (off >= MOCK_ACCEL_REG_DMA_SRC && off < MOCK_ACCEL_REG_DMA_END)
 		mock_accel_dma__reg_write(fn, off, v);
+	else if (off >= MOCK_ACCEL_REG_PASSPHRASE_CMD && off < PASS_END)
+		mock_accel_pass__reg_write(&fn->pass, off, v);
 	/* everything else is read-only or reserved: dropped */
 }
 
@@ -76,6 +99,7 @@ void mock_accel__bar0_access(void *opaque, uint64_t off, void *data, uint32_t le
 			     bool is_write)
 {
 	struct mock_accel_fn *fn = opaque;
+	const uint8_t *b;
 	uint32_t v[2];
 	unsigned i;
 
@@ -87,6 +111,15 @@ void mock_accel__bar0_access(void *opaque, uint64_t off, void *data, uint32_t le
 		return;
 	}
 	if (msix__bar_access(&fn->msix, off, data, len, is_write))
+		return;
+	/* UUID and the passphrase buffer take any width (the out-of-tree
+	 * driver reads them bytewise); both are read-only. */
+	pthread_mutex_lock(&fn->lock);
+	b = byte_reg(fn, off, len);
+	if (b && !is_write)
+		memcpy(data, b, len);
+	pthread_mutex_unlock(&fn->lock);
+	if (b)
 		return;
 	/* Dword registers; an aligned qword is two of them (low first). A
 	 * misbehaving guest's odd access reads all-ones and is dropped. */
@@ -155,6 +188,7 @@ int mock_accel_fn__init(struct mock_accel_fn *fn, struct mock_accel *d, int vf,
 	if (vf < 0 && d->total_vfs)
 		fn->caps |= MOCK_ACCEL_CAP_SRIOV;
 	fn->status = MOCK_ACCEL_STATUS_RESET_VALUE;
+	mock_accel_pass__reset(&fn->pass, true);
 	atomic_init(&fn->present, vf < 0);
 	atomic_init(&fn->epoch, 0);
 	atomic_init(&fn->abort_req, false);

@@ -59,4 +59,18 @@ void mock_accel_dma__step(struct mock_accel_fn *fn);
 int mock_accel_dma__start(struct mock_accel *d);
 void mock_accel_dma__stop(struct mock_accel *d);
 
+/* mock_accel_pass.c: the passphrase generator (fn->lock held) */
+/* Power-on (@power_on) or function reset: IDLE, no words; LENGTH back to
+ * its default only at power-on. */
+void mock_accel_pass__reset(struct mock_accel_pass *p, bool power_on);
+/* Draw PASSPHRASE_LENGTH words into the buffer: 0 and READY, or -errno
+ * and ERROR (buffer and COUNT then keep the previous passphrase). */
+int mock_accel_pass__generate(struct mock_accel_pass *p);
+/* Rejection sampling: a 16-bit draw @r maps to a word index (true) or is
+ * refused (false) so that every index is equally likely. */
+bool mock_accel_pass__index(uint16_t r, uint16_t *idx);
+/* One aligned dword in 0x100..0x2ff. */
+uint32_t mock_accel_pass__reg_read(const struct mock_accel_pass *p, uint64_t off);
+void mock_accel_pass__reg_write(struct mock_accel_pass *p, uint64_t off, uint32_t v);
+
 #endif

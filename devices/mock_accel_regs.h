@@ -14,6 +14,8 @@
  *     0x000-0x033  docs/mock-accel.md registers (identity, UUID, memory size,
  *                  capabilities, STATUS, firmware version)
  *     0x040-0x07f  (mvmm) DMA engine
+ *     0x100-0x10f  passphrase generator registers (out-of-tree device's)
+ *     0x200-0x2ff  passphrase generator buffer (out-of-tree device's)
  *     0x800        (mvmm) MSI-X table, MOCK_ACCEL_MSIX_VECTORS entries
  *     0xc00        (mvmm) MSI-X PBA
  *   BAR2/3         (mvmm) 64-bit prefetchable device memory, MEMORY_SIZE
@@ -27,7 +29,9 @@
  *                  TotalVFs counts as TotalVFs and is frozen while VF Enable
  *                  is set; supported page size 4 KiB only.
  *
- *   BAR0 register map (little-endian; 32-bit accesses unless noted)
+ *   BAR0 register map (little-endian; 32-bit accesses unless noted;
+ *   UUID and PASSPHRASE_BUFFER take any naturally aligned 8/16/32/64-bit
+ *   access inside them)
  *     0x00 DEVICE_ID      RO  0x4d4f434b ("MOCK")
  *     0x04 REVISION       RO  0x00010000
  *     0x08 UUID           RO  16 bytes, RFC 4122 byte order (byte 0 at 0x08)
@@ -46,6 +50,11 @@
  *     0x70 DMA_IRQ_VECTOR RW  MSI-X entry for completions (mvmm)
  *     0x74 DMA_SEQ        RO  finished operations count  (mvmm)
  *     0x78 DMA_ABORT      WO  abort the running operation (mvmm)
+ *    0x100 PASSPHRASE_CMD    WO  1 = generate a passphrase
+ *    0x104 PASSPHRASE_LENGTH RW  words per passphrase, 4..12 (reset 6)
+ *    0x108 PASSPHRASE_STATUS RO  0 idle, 1 busy, 2 ready, 3 error
+ *    0x10c PASSPHRASE_COUNT  RO  words in the buffer's passphrase
+ *    0x200 PASSPHRASE_BUFFER RO  256 bytes: words joined by '-', NUL-terminated
  *   Reserved offsets read as 0 and ignore writes.
  */
 #ifndef MOCK_ACCEL_REGS_H
@@ -320,6 +329,58 @@
 #define MOCK_ACCEL_DMA_ABORT_REQ	MOCK_ACCEL_BIT(0)
 
 #define MOCK_ACCEL_REG_DMA_END		0x80	/* first offset after the block */
+
+/* ---- Passphrase generator (the out-of-tree device's, same offsets) -------
+ *
+ * Draws PASSPHRASE_LENGTH words uniformly from the EFF large wordlist (7776
+ * words, the list Debian's diceware package ships as wordlist_en_eff.txt)
+ * with the host's getrandom(2) and rejection sampling (no modulo bias).
+ * mvmm generates synchronously inside the PASSPHRASE_CMD write, so a read
+ * after it sees READY (or ERROR); BUSY is in the encoding for drivers
+ * written against the out-of-tree device, which may report it.
+ *
+ * Reset (power-on, FLR, VF Enable edges): STATUS IDLE, COUNT 0, BUFFER all
+ * zero, LENGTH 6 at power-on and kept by function resets (as the
+ * out-of-tree device keeps it). Note: the general STATUS register at 0x2c
+ * starts at MOCK_ACCEL_STATUS_READY (1); PASSPHRASE_STATUS is a separate
+ * register whose 1 means BUSY.
+ *
+ * Words: four EFF words contain a hyphen themselves ("drop-down",
+ * "felt-tip", "t-shirt", "yo-yo"), so splitting the buffer on '-' can
+ * give more pieces than PASSPHRASE_COUNT; PASSPHRASE_COUNT is the word
+ * count. The longest word has 9 letters, so 12 words fit the buffer.
+ */
+
+/* WO: writing PASSPHRASE_CMD_GENERATE generates; other values are ignored,
+ * reads return 0. */
+#define MOCK_ACCEL_REG_PASSPHRASE_CMD		0x100
+#define MOCK_ACCEL_PASSPHRASE_CMD_GENERATE	1
+
+/*
+ * RW: words per passphrase. A write outside MIN..MAX is rejected: LENGTH
+ * keeps its old value and PASSPHRASE_STATUS becomes ERROR (COUNT and the
+ * buffer keep the previous passphrase). A valid write leaves STATUS alone.
+ */
+#define MOCK_ACCEL_REG_PASSPHRASE_LENGTH	0x104
+#define MOCK_ACCEL_PASSPHRASE_MIN_WORDS		4
+#define MOCK_ACCEL_PASSPHRASE_MAX_WORDS		12
+#define MOCK_ACCEL_PASSPHRASE_DEFAULT_WORDS	6
+
+/* RO: generator state. */
+#define MOCK_ACCEL_REG_PASSPHRASE_STATUS	0x108
+#define MOCK_ACCEL_PASSPHRASE_IDLE		0	/* reset: nothing generated */
+#define MOCK_ACCEL_PASSPHRASE_BUSY		1	/* never seen on mvmm */
+#define MOCK_ACCEL_PASSPHRASE_READY		2	/* BUFFER holds a passphrase */
+#define MOCK_ACCEL_PASSPHRASE_ERROR		3	/* bad LENGTH write, no entropy */
+
+/* RO: number of words in BUFFER (0 until the first generate). */
+#define MOCK_ACCEL_REG_PASSPHRASE_COUNT		0x10c
+
+/* RO: the passphrase, NUL-terminated, zero-padded to the end; any width. */
+#define MOCK_ACCEL_REG_PASSPHRASE_BUFFER	0x200
+#define MOCK_ACCEL_PASSPHRASE_BUFFER_LEN	256
+
+#define MOCK_ACCEL_PASSPHRASE_WORDLIST_LEN	7776	/* EFF large wordlist */
 
 /* ---- FNV-1a 64, the CHECKSUM operation's function -------------------------- */
 

@@ -8,7 +8,7 @@ acpica-tools pciutils numactl ndctl
 qemu-system-x86 busybox-static cpio lz4 gzip kmod
 gcc-12 libelf1 groff-base gnuplot-nox strace
 mmdebstrap e2fsprogs fio iperf3 openssh-client
-clang libclang-rt-dev libseccomp-dev"
+clang libclang-rt-dev libseccomp-dev diceware"
 
 missing=""
 for p in $PKGS; do
