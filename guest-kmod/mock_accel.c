@@ -188,6 +188,107 @@ static ssize_t sriov_numvfs_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(sriov_numvfs);
 
+/*
+ * Passphrase generator (devices/mock_accel_regs.h), with the out-of-tree
+ * driver's attribute names and formats so that tools work with either:
+ * passphrase_length (rw, 4..12), passphrase_generate (wo, "1"),
+ * passphrase_status (idle/busy/ready/error), passphrase_count, passphrase.
+ */
+static ssize_t passphrase_length_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	struct mock_accel *m = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n",
+			  readl(m->regs + MOCK_ACCEL_REG_PASSPHRASE_LENGTH));
+}
+
+static ssize_t passphrase_length_store(struct device *dev,
+				       struct device_attribute *attr,
+				       const char *buf, size_t count)
+{
+	struct mock_accel *m = dev_get_drvdata(dev);
+	u32 n;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &n);
+	if (ret)
+		return ret;
+	/* Refused here as the out-of-tree driver does; the device would
+	 * refuse it too (and report ERROR). */
+	if (n < MOCK_ACCEL_PASSPHRASE_MIN_WORDS || n > MOCK_ACCEL_PASSPHRASE_MAX_WORDS)
+		return -EINVAL;
+	mutex_lock(&m->pass_lock);
+	writel(n, m->regs + MOCK_ACCEL_REG_PASSPHRASE_LENGTH);
+	mutex_unlock(&m->pass_lock);
+	return count;
+}
+static DEVICE_ATTR_RW(passphrase_length);
+
+/* "1" generates; other numbers are accepted and ignored (out-of-tree). */
+static ssize_t passphrase_generate_store(struct device *dev,
+					 struct device_attribute *attr,
+					 const char *buf, size_t count)
+{
+	struct mock_accel *m = dev_get_drvdata(dev);
+	u32 cmd;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &cmd);
+	if (ret)
+		return ret;
+	if (cmd == MOCK_ACCEL_PASSPHRASE_CMD_GENERATE) {
+		mutex_lock(&m->pass_lock);
+		writel(cmd, m->regs + MOCK_ACCEL_REG_PASSPHRASE_CMD);
+		mutex_unlock(&m->pass_lock);
+	}
+	return count;
+}
+static DEVICE_ATTR_WO(passphrase_generate);
+
+static ssize_t passphrase_status_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	static const char *const names[] = {
+		[MOCK_ACCEL_PASSPHRASE_IDLE] = "idle",
+		[MOCK_ACCEL_PASSPHRASE_BUSY] = "busy",
+		[MOCK_ACCEL_PASSPHRASE_READY] = "ready",
+		[MOCK_ACCEL_PASSPHRASE_ERROR] = "error",
+	};
+	struct mock_accel *m = dev_get_drvdata(dev);
+	u32 s = readl(m->regs + MOCK_ACCEL_REG_PASSPHRASE_STATUS);
+
+	return sysfs_emit(buf, "%s\n", s < ARRAY_SIZE(names) ? names[s] : "unknown");
+}
+static DEVICE_ATTR_RO(passphrase_status);
+
+static ssize_t passphrase_count_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct mock_accel *m = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n",
+			  readl(m->regs + MOCK_ACCEL_REG_PASSPHRASE_COUNT));
+}
+static DEVICE_ATTR_RO(passphrase_count);
+
+/* Bytewise, as the out-of-tree driver reads it; the string and a newline. */
+static ssize_t passphrase_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct mock_accel *m = dev_get_drvdata(dev);
+	char p[MOCK_ACCEL_PASSPHRASE_BUFFER_LEN];
+	unsigned int i;
+
+	mutex_lock(&m->pass_lock);
+	for (i = 0; i < sizeof(p); i++)
+		p[i] = readb(m->regs + MOCK_ACCEL_REG_PASSPHRASE_BUFFER + i);
+	mutex_unlock(&m->pass_lock);
+	p[sizeof(p) - 1] = '\0';
+	return sysfs_emit(buf, "%s\n", p);
+}
+static DEVICE_ATTR_RO(passphrase);
+
 static struct attribute *mock_accel_attrs[] = {
 	&dev_attr_uuid.attr,
 	&dev_attr_memory_size.attr,
@@ -197,6 +298,11 @@ static struct attribute *mock_accel_attrs[] = {
 	&dev_attr_fw_version.attr,
 	&dev_attr_sriov_totalvfs.attr,
 	&dev_attr_sriov_numvfs.attr,
+	&dev_attr_passphrase_length.attr,
+	&dev_attr_passphrase_generate.attr,
+	&dev_attr_passphrase_status.attr,
+	&dev_attr_passphrase_count.attr,
+	&dev_attr_passphrase.attr,
 	NULL,
 };
 
@@ -299,6 +405,7 @@ static int mock_accel_probe(struct pci_dev *pdev, const struct pci_device_id *id
 	m->vf_id = -1;
 	m->irq = -1;
 	mutex_init(&m->sriov_lock);
+	mutex_init(&m->pass_lock);
 	mutex_init(&m->dma_lock);
 	init_completion(&m->dma_done);
 

@@ -39,6 +39,9 @@ struct mock_accel {
 	u32 caps;
 	u32 fw_version;
 
+	/* Passphrase generator: one length/generate/read sequence at a time. */
+	struct mutex pass_lock;
+
 	/* SR-IOV (PF): serialises our sriov_numvfs with the PCI core's. */
 	struct mutex sriov_lock;
 
