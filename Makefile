@@ -83,6 +83,10 @@ $(BUILD)/san/gen/mock_accel_words.o: $(GEN_WORDS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN) -c -o $@ $<
 
+$(BUILD)/fuzz/gen/mock_accel_words.o: $(GEN_WORDS)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
 $(BUILD)/san/tests/%: tests/unit/%.c $(SANOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SAN) -o $@ $< $(SANOBJS) $(LDLIBS) -lcmocka
