@@ -28,6 +28,7 @@
 
 #include "vmm/config.h"
 #include "vmm/config_priv.h"
+#include "vmm/layout.h"
 #include "vmm/util.h"
 
 #define CONFIG_MAX_FILE	(1U << 20)	/* a machine description, not a data file */
@@ -832,6 +833,29 @@ static int check_file(const char *path, bool nonempty, char *why, size_t whylen)
 	return r;
 }
 
+/*
+ * The boot loaders put the initrd in guest RAM below the 32-bit hole, above
+ * the kernel, which is loaded above 1 MiB. An initrd that cannot fit even so
+ * is refused here, before the VM exists, instead of by the loader after it
+ * (which also knows where the kernel really ends, so it still refuses the
+ * near misses this lets through).
+ */
+static int check_initrd_fits(const struct vm_config *cfg, char *why, size_t whylen)
+{
+	uint64_t low = MIN(cfg->memory, LAYOUT_MMIO32), room;
+	struct stat k, i;
+
+	if (stat(cfg->kernel, &k) < 0 || stat(cfg->initrd, &i) < 0)
+		return 0;	/* checked just before; the loader reports it */
+	room = low - MIN(low, LAYOUT_HIGHMEM + (uint64_t)k.st_size);
+	if ((uint64_t)i.st_size <= room)
+		return 0;
+	snprintf(why, whylen, "%llu KiB does not fit in the guest's %llu MiB of RAM below 3 GiB "
+		 "with the kernel (give the guest more memory)",
+		 (unsigned long long)i.st_size >> 10, (unsigned long long)low >> 20);
+	return -EFBIG;
+}
+
 int config__finish(struct vm_config *cfg, char *err, size_t errlen)
 {
 	char where[CONFIG_ERR_LEN], why[256], shown[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
@@ -866,6 +890,8 @@ int config__finish(struct vm_config *cfg, char *err, size_t errlen)
 	if (cfg->initrd) {
 		origin(cfg, cfg->line.initrd, "initrd", "initrd", where, sizeof(where));
 		r = check_file(cfg->initrd, true, why, sizeof(why));
+		if (!r)
+			r = check_initrd_fits(cfg, why, sizeof(why));
 		if (r < 0) {
 			cfgp_bprintf(err, errlen, "%s: '%s': %s", where, CFGP_SHOW(shown, cfg->initrd), why);
 			return r;
