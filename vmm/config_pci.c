@@ -424,9 +424,20 @@ static int check_buses(struct vm_config *cfg, char *err, size_t errlen)
 	}
 	/* Devices without bus sit behind root ports on bus 0 (device 1..). */
 	need = devices_on(cfg, -1);
-	if (need && (need + 1 > ROOT_PORTS_PER_BUS || need >= first)) {
-		cfgp_bprintf(err, errlen, "%s: %u device%s without 'bus' need buses 0x1-%#x below the first expander (%#x)",
-			     cfg->file ? cfg->file : "config", need, need == 1 ? "" : "s", need, first);
+	if (need + 1 > ROOT_PORTS_PER_BUS) {
+		cfgp_bprintf(err, errlen, "%s: expected at most %u devices without 'bus' (on bus 0), got %u",
+			     cfg->file ? cfg->file : "config", ROOT_PORTS_PER_BUS - 1, need);
+		return -EINVAL;
+	}
+	/* Blame the expander in the way, with its line. */
+	for (i = 0; need && need >= first && i < cfg->nr_pcie; i++) {
+		struct config_pcie *e = &cfg->pcie[i];
+
+		if (e->bus != first)
+			continue;
+		where(cfg, "pcie", e->name, e->line.bus, "bus", at, sizeof(at));
+		cfgp_bprintf(err, errlen, "%s: expected a bus number above %#x (%u device%s without 'bus' take%s buses 0x1-%#x behind bus 0), got '%#x'",
+			     at, need, need, need == 1 ? "" : "s", need == 1 ? "s" : "", need, e->bus);
 		return -EINVAL;
 	}
 	return 0;
