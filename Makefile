@@ -111,6 +111,7 @@ unit: $(UNIT) $(FUZZERS) mvmm
 	@scripts/run-unit.sh $(UNIT)
 	@scripts/run-fuzz.sh --smoke $(FUZZERS)
 	@tests/testhost/test-rerun-policy.sh
+	@scripts/test-bad-input.sh
 	@scripts/test-install.sh
 	@scripts/test-cluster.sh
 	@scripts/test-experiment-plot.sh
