@@ -144,6 +144,7 @@ build_host() {
 	for g in guest-kmod/mock-accel.ko:lib/mock-accel.ko \
 		build/tools/mock-accel-tool:bin/mock-accel-tool \
 		tests/guest/scenarios/accel-inguest.sh:bin/accel-inguest.sh \
+		tests/guest/scenarios/passphrase-inguest.sh:bin/passphrase-inguest.sh \
 		tests/guest/scenarios/control-inguest.sh:bin/control-inguest.sh \
 		tests/guest/scenarios/experiment-inguest.sh:bin/experiment-inguest.sh \
 		tests/guest/scenarios/disk-inguest.sh:bin/disk-inguest.sh \
@@ -163,6 +164,10 @@ build_host() {
 	cp "$KVMLINUZ" "$root/testhost/guest/vmlinuz"
 	cp "$KVMLINUX" "$root/testhost/guest/vmlinux"
 	cp "$REPO_ROOT"/tests/guest/configs/*.ini "$root/testhost/guest/configs/"
+	# accel-passphrase.sh checks the guest's words against the list mvmm
+	# embeds (the Makefile's WORDLIST, Debian's diceware package).
+	local wl=${WORDLIST:-/usr/lib/python3/dist-packages/diceware/wordlists/wordlist_en_eff.txt}
+	[ -r "$wl" ] && cp "$wl" "$root/testhost/guest/eff_wordlist.txt"
 	cp "$REPO_ROOT/tests/guest/dmesg-allowlist" "$REPO_ROOT/tests/guest/dmesg-filter.awk" "$root/testhost/guest/"
 	cp "$REPO_ROOT"/tests/guest/scenarios/*.sh "$root/testhost/scenarios/"
 	[ -n "$demo" ] && th_add_file "$root" "$demo" "/testhost/demo/$(basename "$demo")"
