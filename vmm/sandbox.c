@@ -22,6 +22,7 @@
 static const int common_calls[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(close), SCMP_SYS(lseek),
+	SCMP_SYS(preadv), SCMP_SYS(pwritev),	/* virtio-blk: bounce and overlay paths */
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(fcntl),
 	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(madvise),
 	SCMP_SYS(mremap), SCMP_SYS(brk),

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -94,6 +95,17 @@ static int do_open_read(void *arg)
 	int fd = open(arg, O_RDONLY | O_CLOEXEC);
 
 	return fd >= 0 && read(fd, buf, sizeof(buf)) > 0 && !close(fd) ? 0 : 3;
+}
+
+/* virtio-blk's bounce and copy-on-write overlay paths (blk.c, disk.c)
+ * read and write images with preadv/pwritev; @arg: an fd opened before. */
+static int do_preadv(void *arg)
+{
+	char buf[1];
+	struct iovec v = { buf, sizeof(buf) };
+	int fd = *(int *)arg;
+
+	return preadv(fd, &v, 1, 0) == 1 && pwritev(fd, &v, 1, 0) == 1 ? 0 : 3;
 }
 
 static int do_accept(void *arg)
@@ -187,6 +199,10 @@ static void test_per_kind(void **state)
 	expect_killed(SANDBOX_VCPU, do_accept, NULL, SYS_accept4);
 	expect_killed(SANDBOX_DEVICE, do_accept, NULL, SYS_accept4);
 	expect_killed(SANDBOX_MAIN, do_accept, NULL, SYS_accept4);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	expect_allowed(SANDBOX_DEVICE, do_preadv, &fd);
+	close(fd);
 	/* Threads start, and stack their own filter. */
 	expect_allowed(SANDBOX_VCPU, do_start_device, NULL);
 	unlink(path);
