@@ -189,7 +189,8 @@ static void test_per_kind(void **state)
 	/* /proc reads: vCPU (vhost worker lookup), control (placement). */
 	expect_allowed(SANDBOX_VCPU, do_open_read, path);
 	expect_allowed(SANDBOX_CONTROL, do_open_read, path);
-	expect_killed(SANDBOX_DEVICE, do_open_read, path, SYS_openat);
+	expect_allowed(SANDBOX_DEVICE, do_open_read, path);
+	expect_killed(SANDBOX_DEVICE, do_open_write, path, SYS_openat);
 	/* Writing files: only the main thread (the report file). */
 	expect_killed(SANDBOX_VCPU, do_open_write, path, SYS_openat);
 	expect_killed(SANDBOX_CONTROL, do_open_write, path, SYS_openat);
