@@ -4,9 +4,10 @@
  * ioctl is limited to the KVM (0xAE), vhost (0xAF) and 'T' (TUN, tty)
  * request types; clone to thread creation; openat to read-only opens
  * except in the main thread (the vCPU thread's vhost worker lookup and
- * the control thread's placement queries read /proc; a device thread was
- * seen opening a file read-only during a guest's shutdown, in the cluster
- * scenario, cause not yet pinned down).
+ * the control thread's placement queries read /proc; glibc itself opens
+ * read-only, e.g. malloc's first arena in a thread asks get_nprocs, which
+ * reads /sys/devices/system/cpu/online: a device thread was stopped so
+ * during a guest's shutdown in the cluster scenario).
  */
 #include <errno.h>
 #include <fcntl.h>
