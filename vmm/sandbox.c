@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "vmm/sandbox.h"
+#include "vmm/util.h"
 #include "vmm/vm.h"
 
 /* Calls every thread makes: memory (malloc, thread stacks), locks, time,
@@ -45,20 +46,20 @@ static const int common_calls[] = {
 	SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
-/* vCPU threads: KVM_RUN and exits; on the guest's DRIVER_OK they start a
- * device (eventfds, epoll, its threads pinned with sched_setaffinity, an
- * io_uring per queue, vhost: its ioctls and the worker looked up in /proc
- * and pinned), and BAR moves re-bind device memory (mbind). */
+/* vCPU threads: KVM_RUN and exits; vhost's worker looked up in /proc
+ * (getdents64) on DRIVER_OK; BAR moves re-bind device memory (mbind). On
+ * DRIVER_OK they also start the device's threads, which then run under
+ * this filter and their own: so a vCPU thread allows every device call
+ * too (kind_def.starts_devices). */
 static const int vcpu_calls[] = {
-	SCMP_SYS(epoll_create1), SCMP_SYS(sched_setaffinity), SCMP_SYS(getdents64),
-	SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register),
-	SCMP_SYS(mbind), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),
+	SCMP_SYS(getdents64), SCMP_SYS(mbind),
 };
 
 /* Device threads: virtio-blk I/O on io_uring (reads, writes, fsync,
  * fallocate go through the ring; fallocate also directly for the
  * write-zeroes fallback), virtio-net on the TAP fds (or socket pairs),
- * MSI delivery (KVM_SIGNAL_MSI), the DMA worker's doorbell eventfd. */
+ * MSI delivery (KVM_SIGNAL_MSI), the DMA worker's doorbell eventfd; and
+ * what starting them takes (epoll, io_uring setup, pinning). */
 static const int device_calls[] = {
 	SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register),
 	SCMP_SYS(epoll_create1), SCMP_SYS(fallocate), SCMP_SYS(fdatasync),
@@ -91,17 +92,17 @@ struct kind_def {
 	const char *name;
 	const int *calls;
 	unsigned nr;
-	bool ioctl;
-	int openat;		/* 0: none, 1: read-only, 2: any */
+	int openat;		/* 1: read-only, 2: any */
+	bool starts_devices;	/* its filter is also its device threads' */
 };
 
-#define KIND(n, c, io, op) { n, c, sizeof(c) / sizeof(c[0]), io, op }
+#define KIND(n, c, op, dev) { n, c, sizeof(c) / sizeof(c[0]), op, dev }
 
 static const struct kind_def kinds[SANDBOX_NR_KINDS] = {
-	[SANDBOX_MAIN] = KIND("main", main_calls, true, 2),
-	[SANDBOX_VCPU] = KIND("vcpu", vcpu_calls, true, 1),
-	[SANDBOX_DEVICE] = KIND("device", device_calls, true, 1),
-	[SANDBOX_CONTROL] = KIND("control", control_calls, true, 1),
+	[SANDBOX_MAIN] = KIND("main", main_calls, 2, false),
+	[SANDBOX_VCPU] = KIND("vcpu", vcpu_calls, 1, true),
+	[SANDBOX_DEVICE] = KIND("device", device_calls, 1, false),
+	[SANDBOX_CONTROL] = KIND("control", control_calls, 1, false),
 };
 
 /* The kind of the thread that trapped, for the one-line report. */
@@ -157,16 +158,27 @@ const char *sandbox__mode_name(enum sandbox_mode mode)
 	return mode == SANDBOX_ON ? "on" : mode == SANDBOX_LOG ? "log" : "off";
 }
 
+static int add_list(scmp_filter_ctx ctx, const int *calls, unsigned nr)
+{
+	unsigned i;
+	int r = 0;
+
+	for (i = 0; i < nr && !r; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0);
+	return r;
+}
+
 static int add_rules(scmp_filter_ctx ctx, const struct kind_def *k)
 {
 	static const unsigned ioctl_types[] = { 0xae00, 0xaf00, 0x5400 };
 	unsigned i;
-	int r = 0;
+	int r;
 
-	for (i = 0; i < sizeof(common_calls) / sizeof(common_calls[0]) && !r; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, common_calls[i], 0);
-	for (i = 0; i < k->nr && !r; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, k->calls[i], 0);
+	r = add_list(ctx, common_calls, ARRAY_SIZE(common_calls));
+	if (!r)
+		r = add_list(ctx, k->calls, k->nr);
+	if (!r && k->starts_devices)
+		r = add_list(ctx, device_calls, ARRAY_SIZE(device_calls));
 	/* Threads only: fork is clone without CLONE_THREAD. glibc tries clone3
 	 * first, whose flags a filter cannot see, and falls back on ENOSYS. */
 	if (!r)
@@ -174,7 +186,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct kind_def *k)
 				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	for (i = 0; k->ioctl && i < sizeof(ioctl_types) / sizeof(ioctl_types[0]) && !r; i++)
+	for (i = 0; i < ARRAY_SIZE(ioctl_types) && !r; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00, ioctl_types[i]));
 	if (!r && k->openat == 1)
