@@ -25,12 +25,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/sandbox.h"
 #include "devices/mock_accel_regs.h"
 #include "vmm/gmem.h"
 #include "vmm/idset.h"
 #include "vmm/msix.h"
 #include "vmm/pci.h"
+#include "vmm/sandbox.h"
 
 #define MOCK_ACCEL_NAME_LEN	64
 #define MOCK_ACCEL_NR_FUNCS	(1 + MOCK_ACCEL_MAX_VFS)

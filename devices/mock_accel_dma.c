@@ -28,9 +28,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "vmm/sandbox.h"
 #include "devices/mock_accel_priv.h"
 #include "numa/pin.h"
+#include "vmm/sandbox.h"
 #include "vmm/util.h"
 
 /* Bytes moved between two looks at doorbells, aborts and resets: short

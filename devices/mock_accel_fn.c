@@ -36,19 +36,27 @@ void mock_accel_fn__reset(struct mock_accel_fn *fn)
 #define PASS_END	(MOCK_ACCEL_REG_PASSPHRASE_BUFFER + MOCK_ACCEL_PASSPHRASE_BUFFER_LEN)
 
 /*
- * The byte-addressed registers (UUID, PASSPHRASE_BUFFER): the backing
- * bytes of a naturally aligned 1/2/4/8-byte access that lies inside one of
- * them, else NULL (lock held).
+ * 8- and 16-bit reads of the byte-addressed registers, UUID and
+ * PASSPHRASE_BUFFER (the out-of-tree driver reads them bytewise): true
+ * when @off/@len is one, naturally aligned and inside. Dword and qword
+ * accesses of them take the dword path like every other register.
  */
-static const uint8_t *byte_reg(struct mock_accel_fn *fn, uint64_t off, uint32_t len)
+static bool narrow_read(struct mock_accel_fn *fn, uint64_t off, void *data, uint32_t len)
 {
-	if ((len != 1 && len != 2 && len != 4 && len != 8) || (off & (len - 1)))
-		return NULL;
+	const uint8_t *b;
+
+	if ((len != 1 && len != 2) || (off & (len - 1)))
+		return false;
 	if (off >= MOCK_ACCEL_REG_UUID && off + len <= MOCK_ACCEL_REG_UUID + MOCK_ACCEL_UUID_LEN)
-		return fn->uuid + (off - MOCK_ACCEL_REG_UUID);
-	if (off >= MOCK_ACCEL_REG_PASSPHRASE_BUFFER && off + len <= PASS_END)
-		return (const uint8_t *)fn->pass.buf + (off - MOCK_ACCEL_REG_PASSPHRASE_BUFFER);
-	return NULL;
+		b = fn->uuid + (off - MOCK_ACCEL_REG_UUID);
+	else if (off >= MOCK_ACCEL_REG_PASSPHRASE_BUFFER && off + len <= PASS_END)
+		b = (const uint8_t *)fn->pass.buf + (off - MOCK_ACCEL_REG_PASSPHRASE_BUFFER);
+	else
+		return false;
+	pthread_mutex_lock(&fn->lock);
+	memcpy(data, b, len);
+	pthread_mutex_unlock(&fn->lock);
+	return true;
 }
 
 /* One aligned dword of BAR0 (lock held); reserved offsets read 0. */
@@ -99,7 +107,6 @@ void mock_accel__bar0_access(void *opaque, uint64_t off, void *data, uint32_t le
 			     bool is_write)
 {
 	struct mock_accel_fn *fn = opaque;
-	const uint8_t *b;
 	uint32_t v[2];
 	unsigned i;
 
@@ -112,14 +119,7 @@ void mock_accel__bar0_access(void *opaque, uint64_t off, void *data, uint32_t le
 	}
 	if (msix__bar_access(&fn->msix, off, data, len, is_write))
 		return;
-	/* UUID and the passphrase buffer take any width (the out-of-tree
-	 * driver reads them bytewise); both are read-only. */
-	pthread_mutex_lock(&fn->lock);
-	b = byte_reg(fn, off, len);
-	if (b && !is_write)
-		memcpy(data, b, len);
-	pthread_mutex_unlock(&fn->lock);
-	if (b)
+	if (!is_write && narrow_read(fn, off, data, len))
 		return;
 	/* Dword registers; an aligned qword is two of them (low first). A
 	 * misbehaving guest's odd access reads all-ones and is dropped. */

@@ -55,12 +55,12 @@ static int pass_random(uint16_t *r, size_t n)
 int mock_accel_pass__generate(struct mock_accel_pass *p)
 {
 	/* Enough draws that a refill is rare: each is rejected with p = 0.05. */
-	uint16_t r[2 * MOCK_ACCEL_PASSPHRASE_MAX_WORDS];
+	uint16_t r[2 * MOCK_ACCEL_PASSPHRASE_MAX_WORDS], idx[MOCK_ACCEL_PASSPHRASE_MAX_WORDS];
+	char buf[MOCK_ACCEL_PASSPHRASE_BUFFER_LEN] = { 0 };
 	size_t used = ARRAY_SIZE(r), pos = 0;
 	uint32_t i;
 	int ret;
 
-	p->status = MOCK_ACCEL_PASSPHRASE_BUSY;
 	for (i = 0; i < p->length; i++) {
 		do {
 			if (used == ARRAY_SIZE(r)) {
@@ -69,23 +69,25 @@ int mock_accel_pass__generate(struct mock_accel_pass *p)
 					goto err;
 				used = 0;
 			}
-		} while (!mock_accel_pass__index(r[used++], &p->idx[i]));
+		} while (!mock_accel_pass__index(r[used++], &idx[i]));
 	}
-	memset(p->buf, 0, sizeof(p->buf));
 	for (i = 0; i < p->length; i++) {
-		const char *w = mock_accel_words[p->idx[i]];
+		const char *w = mock_accel_words[idx[i]];
 		size_t len = strlen(w);
 
 		/* 12 words of at most 9 letters and 11 hyphens fit 256 bytes. */
-		if (pos + len + (i > 0) >= sizeof(p->buf)) {
+		if (pos + len + (i > 0) >= sizeof(buf)) {
 			ret = -ENOSPC;
 			goto err;
 		}
 		if (i > 0)
-			p->buf[pos++] = '-';
-		memcpy(p->buf + pos, w, len);
+			buf[pos++] = '-';
+		memcpy(buf + pos, w, len);
 		pos += len;
 	}
+	/* Only a complete passphrase replaces the previous one. */
+	memcpy(p->idx, idx, p->length * sizeof(idx[0]));
+	memcpy(p->buf, buf, sizeof(buf));
 	p->count = p->length;
 	p->status = MOCK_ACCEL_PASSPHRASE_READY;
 	return 0;

@@ -12,11 +12,11 @@
 #include <unistd.h>
 
 #include "vmm/config.h"
-#include "vmm/sandbox.h"
 #include "vmm/aml.h"
 #include "vmm/console.h"
 #include "vmm/layout.h"
 #include "devices/serial.h"
+#include "vmm/sandbox.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 

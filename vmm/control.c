@@ -10,8 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "vmm/sandbox.h"
 #include "vmm/control.h"
+#include "vmm/sandbox.h"
 #include "vmm/util.h"
 
 static char *reply_line(json_t *reply)

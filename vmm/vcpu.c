@@ -8,10 +8,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "vmm/sandbox.h"
 #include "numa/pin.h"
 #include "vmm/boot.h"
 #include "vmm/cpuid.h"
+#include "vmm/sandbox.h"
 #include "vmm/timeline.h"
 #include "vmm/topology.h"
 #include "vmm/util.h"

@@ -18,8 +18,8 @@
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 
-#include "vmm/sandbox.h"
 #include "devices/virtio/blk.h"
+#include "vmm/sandbox.h"
 #include "vmm/util.h"
 
 #define HDR_LEN		16	/* struct virtio_blk_outhdr */

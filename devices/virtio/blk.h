@@ -20,10 +20,10 @@
 #include <stdint.h>
 #include <linux/virtio_blk.h>
 
-#include "vmm/sandbox.h"
 #include "devices/virtio/disk.h"
 #include "devices/virtio/virtio_pci.h"
 #include "vmm/idset.h"
+#include "vmm/sandbox.h"
 
 #define VIRTIO_BLK_QUEUE_SIZE	256
 #define VIRTIO_BLK_MAX_QUEUES	16

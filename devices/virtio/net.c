@@ -17,9 +17,9 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
-#include "vmm/sandbox.h"
 #include "devices/virtio/net.h"
 #include "numa/pin.h"
+#include "vmm/sandbox.h"
 #include "vmm/util.h"
 
 #define HDR_LEN			TAP_VNET_HDR_LEN

@@ -34,11 +34,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/sandbox.h"
 #include "devices/virtio/tap.h"
 #include "devices/virtio/vhost.h"
 #include "devices/virtio/virtio_pci.h"
 #include "vmm/idset.h"
+#include "vmm/sandbox.h"
 
 #define VIRTIO_NET_QUEUE_SIZE	256
 #define VIRTIO_NET_MAX_PAIRS	TAP_MAX_QUEUES
