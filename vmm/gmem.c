@@ -12,20 +12,25 @@ void gmem__init(struct gmem *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int gmem__add(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node)
+/* Insert a region in gpa order: the new region, or NULL with *@err. */
+static struct gmem_region *region_insert(struct gmem *m, uint64_t gpa, uint64_t size, void *hva,
+					 int guest_node, int *err)
 {
 	unsigned i;
 
+	*err = 0;
 	if (!size || gpa + size < gpa || !hva)
-		return -EINVAL;
-	if (m->nr == GMEM_MAX_REGIONS)
-		return -ENOSPC;
-	for (i = 0; i < m->nr; i++) {
+		*err = -EINVAL;
+	else if (m->nr == GMEM_MAX_REGIONS)
+		*err = -ENOSPC;
+	for (i = 0; i < m->nr && !*err; i++) {
 		const struct gmem_region *r = &m->regions[i];
 
 		if (gpa < r->gpa + r->size && r->gpa < gpa + size)
-			return -EEXIST;
+			*err = -EEXIST;
 	}
+	if (*err)
+		return NULL;
 	/* Keep regions sorted so lookups and e820 can walk them in order. */
 	for (i = m->nr; i > 0 && m->regions[i - 1].gpa > gpa; i--)
 		m->regions[i] = m->regions[i - 1];
@@ -33,21 +38,26 @@ int gmem__add(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_
 		.gpa = gpa, .size = size, .hva = hva, .guest_node = guest_node,
 	};
 	m->nr++;
-	return 0;
+	return &m->regions[i];
+}
+
+int gmem__add(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node)
+{
+	int err;
+
+	region_insert(m, gpa, size, hva, guest_node, &err);
+	return err;
 }
 
 int gmem__adopt(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node)
 {
-	unsigned i;
-	int ret;
+	struct gmem_region *r;
+	int err;
 
-	ret = gmem__add(m, gpa, size, hva, guest_node);
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < m->nr; i++)
-		if (m->regions[i].hva == hva)
-			m->regions[i].owned = true;
-	return 0;
+	r = region_insert(m, gpa, size, hva, guest_node, &err);
+	if (r)
+		r->owned = true;
+	return err;
 }
 
 int gmem__map_anon(struct gmem *m, uint64_t gpa, uint64_t size, int guest_node)
@@ -68,20 +78,16 @@ int gmem__map_anon(struct gmem *m, uint64_t gpa, uint64_t size, int guest_node)
 int gmem__add_pmem(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node,
 		   bool readonly, bool owned)
 {
-	unsigned i;
-	int ret;
+	struct gmem_region *r;
+	int err;
 
-	ret = gmem__add(m, gpa, size, hva, guest_node);
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < m->nr; i++) {
-		if (m->regions[i].gpa != gpa)
-			continue;
-		m->regions[i].pmem = true;
-		m->regions[i].readonly = readonly;
-		m->regions[i].owned = owned;
+	r = region_insert(m, gpa, size, hva, guest_node, &err);
+	if (r) {
+		r->pmem = true;
+		r->readonly = readonly;
+		r->owned = owned;
 	}
-	return 0;
+	return err;
 }
 
 void gmem__destroy(struct gmem *m)
