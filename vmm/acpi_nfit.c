@@ -7,6 +7,7 @@
 #include "vmm/acpi.h"
 #include "vmm/acpi_nfit.h"
 #include "vmm/aml.h"
+#include "vmm/topology.h"
 
 #define NFIT_HDR	40	/* standard header + 4 reserved */
 #define NFIT_SPA_LEN	56
@@ -30,29 +31,29 @@ static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 static uint16_t spa_index(unsigned i) { return (i + 1) * 2; }
 static uint16_t dcr_index(unsigned i) { return (i + 1) * 2 + 1; }
 
-int acpi_nfit__build(const struct acpi_nfit *n, void **out, size_t *len)
+int acpi_nfit__build(const struct topology *tp, void **out, size_t *len)
 {
 	size_t per = NFIT_SPA_LEN + NFIT_MAP_LEN + NFIT_DCR_LEN, total;
 	uint8_t *t, *p;
 	unsigned i;
 
-	if (!n->nr || n->nr > ACPI_NFIT_MAX)
+	if (!tp->nr_pmem)
 		return -EINVAL;
-	total = NFIT_HDR + n->nr * per;
+	total = NFIT_HDR + tp->nr_pmem * per;
 	t = calloc(1, total);
 	if (!t)
 		return -ENOMEM;
 	acpi__header(t, "NFIT", total, ACPI_NFIT_REV);
 	p = t + NFIT_HDR;
-	for (i = 0; i < n->nr; i++) {
-		const struct acpi_nfit_range *r = &n->range[i];
+	for (i = 0; i < tp->nr_pmem; i++) {
+		const struct topo_range *r = &tp->pmem[i];
 
 		/* System Physical Address Range */
 		put16(p + 0, 0);
 		put16(p + 2, NFIT_SPA_LEN);
 		put16(p + 4, spa_index(i));
 		put16(p + 6, NFIT_SPA_PXM_VALID);
-		put32(p + 12, r->pxm);
+		put32(p + 12, r->node);
 		memcpy(p + 16, pmem_guid, sizeof(pmem_guid));
 		put64(p + 32, r->gpa);
 		put64(p + 40, r->size);
@@ -95,17 +96,17 @@ int acpi_nfit__build(const struct acpi_nfit *n, void **out, size_t *len)
 
 int acpi_nfit__dsdt(struct aml *a, void *opaque)
 {
-	const struct acpi_nfit *n = opaque;
+	const struct topology *t = opaque;
 	char name[8];
 	unsigned i;
 
-	if (!n || !n->nr)
+	if (!t || !t->nr_pmem)
 		return 0;
 	aml__scope_begin(a, "\\_SB");
 	aml__device_begin(a, "NVDR");
 	aml__name(a, "_HID");
 	aml__string(a, "ACPI0012");
-	for (i = 0; i < n->nr; i++) {
+	for (i = 0; i < t->nr_pmem; i++) {
 		snprintf(name, sizeof(name), "NV%02X", i & 0xff);
 		aml__device_begin(a, name);
 		aml__name_int(a, "_ADR", acpi_nfit__handle(i));

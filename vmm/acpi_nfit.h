@@ -21,32 +21,23 @@
 #include <stdint.h>
 
 #define ACPI_NFIT_REV		1
-#define ACPI_NFIT_MAX		8
 
 struct aml;
-
-struct acpi_nfit_range {
-	uint64_t gpa, size;
-	uint32_t pxm;		/* guest node */
-};
-
-struct acpi_nfit {
-	const struct acpi_nfit_range *range;
-	unsigned nr;
-};
+struct topology;
 
 static inline uint32_t acpi_nfit__handle(unsigned i)
 {
 	return i + 1;
 }
 
-/* The table, malloc'd into *@out with its length in *@len; -EINVAL for no
- * or too many ranges, -ENOMEM. */
-int acpi_nfit__build(const struct acpi_nfit *n, void **out, size_t *len);
+/* The table for the topology's pmem ranges (proximity domain = their
+ * node), malloc'd into *@out with its length in *@len; -EINVAL without
+ * pmem, -ENOMEM. */
+int acpi_nfit__build(const struct topology *t, void **out, size_t *len);
 
-/* DSDT part (struct acpi_dsdt_part, @opaque a struct acpi_nfit): the NVDIMM
- * root device NVDR (_HID ACPI0012) with one NVnn child per range (_ADR = its
- * handle); nothing without ranges. No _DSM: Linux then has no label or
+/* DSDT part (struct acpi_dsdt_part, @opaque the struct topology): the
+ * NVDIMM root device NVDR (_HID ACPI0012) with one NVnn child per pmem
+ * range (_ADR = its handle); nothing without pmem. No _DSM: Linux then has no label or
  * health commands, which a label-less region does not need. */
 int acpi_nfit__dsdt(struct aml *a, void *opaque);
 

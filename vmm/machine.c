@@ -75,7 +75,7 @@ static int machine_acpi(struct machine *m)
 		{ serial__dsdt, &m->serial },
 		{ power__dsdt, &m->power },
 		{ pci_host__dsdt, &m->pci },
-		{ acpi_nfit__dsdt, &m->nfit },
+		{ acpi_nfit__dsdt, &m->topo },
 	};
 	struct acpi_blob extra[ARRAY_SIZE(m->acpi_numa.blob) + 2];
 	unsigned nr_extra;
@@ -94,16 +94,10 @@ static int machine_acpi(struct machine *m)
 	memcpy(extra, m->acpi_numa.blob, m->acpi_numa.nr * sizeof(*extra));
 	nr_extra = m->acpi_numa.nr;
 	extra[nr_extra++] = pci_host__mcfg(&m->pci);
-	m->nfit = (struct acpi_nfit){ .range = m->nfit_range, .nr = m->topo.nr_pmem };
-	for (i = 0; i < m->topo.nr_pmem; i++)
-		m->nfit_range[i] = (struct acpi_nfit_range){
-			.gpa = m->topo.pmem[i].gpa, .size = m->topo.pmem[i].size,
-			.pxm = m->topo.pmem[i].node,
-		};
-	if (m->nfit.nr) {
+	if (m->topo.nr_pmem) {
 		size_t len;
 
-		ret = acpi_nfit__build(&m->nfit, &m->nfit_table, &len);
+		ret = acpi_nfit__build(&m->topo, &m->nfit_table, &len);
 		if (ret < 0) {
 			pr_err("cannot build the NFIT: %s", strerror(-ret));
 			return ret;

@@ -41,9 +41,7 @@ struct machine {
 	struct topology topo;		/* the guest topology seam: read-only once planned */
 	struct numa_host host;
 	struct acpi_numa acpi_numa;
-	struct acpi_nfit_range nfit_range[CONFIG_MAX_PMEM];
-	struct acpi_nfit nfit;		/* over nfit_range; .nr 0: no NVDIMMs */
-	void *nfit_table;		/* NULL without NVDIMMs */
+	void *nfit_table;		/* NULL without pmem */
 	bool report;			/* placement report at start and exit */
 	struct pci_host pci;		/* the main host bridge always exists */
 	struct mock_accel *devs;	/* cfg->devices, in order */

@@ -19,6 +19,7 @@
 #include "vmm/acpi.h"
 #include "vmm/acpi_nfit.h"
 #include "vmm/aml.h"
+#include "vmm/topology.h"
 #include "vmm/util.h"
 
 static char tmpdir[] = "/tmp/mvmm-test-acpi-nfit-XXXXXX";
@@ -127,14 +128,24 @@ static void assert_has(const char *text, const char *what)
 		fail_msg("'%s' not found in:\n%s", what, text);
 }
 
-static const struct acpi_nfit_range ranges[] = {
-	{ .gpa = 0x100000000ULL, .size = 64ULL << 20, .pxm = 1 },
-	{ .gpa = 0x140000000ULL, .size = 2ULL << 30, .pxm = 0 },
+static const struct topo_range ranges[] = {
+	{ .gpa = 0x100000000ULL, .size = 64ULL << 20, .node = 1 },
+	{ .gpa = 0x140000000ULL, .size = 2ULL << 30, .node = 0 },
 };
+
+/* A topology with @nr of @ranges as its pmem (the rest does not matter). */
+static struct topology *pmem_topology(unsigned nr)
+{
+	static struct topology t;
+
+	memset(&t, 0, sizeof(t));
+	memcpy(t.pmem, ranges, nr * sizeof(ranges[0]));
+	t.nr_pmem = nr;
+	return &t;
+}
 
 static void test_nfit(void **state)
 {
-	const struct acpi_nfit n = { ranges, 2 };
 	static const uint8_t guid[16] = {
 		0x79, 0xd3, 0xf0, 0x66, 0xf3, 0xb4, 0x74, 0x40,
 		0xac, 0x43, 0x0d, 0x33, 0x18, 0xb7, 0x8c, 0xdb,
@@ -146,8 +157,8 @@ static void test_nfit(void **state)
 	unsigned i;
 
 	(void)state;
-	assert_int_equal(acpi_nfit__build(&(struct acpi_nfit){ ranges, 0 }, &out, &len), -EINVAL);
-	assert_int_equal(acpi_nfit__build(&n, &out, &len), 0);
+	assert_int_equal(acpi_nfit__build(pmem_topology(0), &out, &len), -EINVAL);
+	assert_int_equal(acpi_nfit__build(pmem_topology(2), &out, &len), 0);
 	t = out;
 	assert_int_equal(len, 40 + 2 * (56 + 48 + 80));
 	check_header(t, len, "NFIT", ACPI_NFIT_REV);
@@ -158,7 +169,7 @@ static void test_nfit(void **state)
 		assert_int_equal(rd(p + 2, 2), 56);
 		assert_int_equal(rd(p + 4, 2), (i + 1) * 2);
 		assert_int_equal(rd(p + 6, 2), 2);
-		assert_int_equal(rd(p + 12, 4), ranges[i].pxm);
+		assert_int_equal(rd(p + 12, 4), ranges[i].node);
 		assert_memory_equal(p + 16, guid, 16);
 		assert_int_equal(rd(p + 32, 8), ranges[i].gpa);
 		assert_int_equal(rd(p + 40, 8), ranges[i].size);
@@ -199,7 +210,6 @@ static void test_nfit(void **state)
 /* The root device Linux's nfit driver binds to, one child per handle. */
 static void test_dsdt(void **state)
 {
-	const struct acpi_nfit n = { ranges, 2 };
 	struct aml a;
 	const char *needle = "ACPI0012";
 	uint8_t *t;
@@ -208,9 +218,9 @@ static void test_dsdt(void **state)
 
 	(void)state;
 	aml__init(&a);
-	assert_int_equal(acpi_nfit__dsdt(&a, &(struct acpi_nfit){ ranges, 0 }), 0);
+	assert_int_equal(acpi_nfit__dsdt(&a, pmem_topology(0)), 0);
 	assert_int_equal(aml__len(&a), 0);
-	assert_int_equal(acpi_nfit__dsdt(&a, (void *)&n), 0);
+	assert_int_equal(acpi_nfit__dsdt(&a, pmem_topology(2)), 0);
 	assert_true(aml__len(&a) > 0);
 	assert_non_null(memmem(aml__data(&a), aml__len(&a), needle, strlen(needle)));
 	assert_non_null(memmem(aml__data(&a), aml__len(&a), "NV00", 4));
