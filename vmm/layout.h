@@ -60,24 +60,13 @@
 #define LAYOUT_MMIO64_ALIGN	0x40000000ULL
 #define LAYOUT_MMIO64_SIZE	0x4000000000ULL	/* 256 GiB */
 
-/* Guest-physical base of @n pmem ranges of @size[i] (in order) into @gpa[i],
- * after RAM ending at @ram_end: each at a LAYOUT_PMEM_ALIGN boundary at or
- * above 4 GiB. Returns the end of the last one (@ram_end if @n is 0): where
- * the 64-bit MMIO window may start. */
-static inline uint64_t layout__place_pmem(uint64_t ram_end, const uint64_t *size, unsigned n,
-					  uint64_t *gpa)
+/* Where the next pmem range goes when guest memory so far ends at @end:
+ * the next LAYOUT_PMEM_ALIGN boundary, not below 4 GiB. */
+static inline uint64_t layout__pmem_base(uint64_t end)
 {
-	uint64_t at = ram_end > LAYOUT_RAM_ABOVE_4G ? ram_end : LAYOUT_RAM_ABOVE_4G;
-	unsigned i;
-
-	if (!n)
-		return ram_end;
-	for (i = 0; i < n; i++) {
-		at = (at + LAYOUT_PMEM_ALIGN - 1) & ~(LAYOUT_PMEM_ALIGN - 1);
-		gpa[i] = at;
-		at += size[i];
-	}
-	return at;
+	if (end < LAYOUT_RAM_ABOVE_4G)
+		end = LAYOUT_RAM_ABOVE_4G;
+	return (end + LAYOUT_PMEM_ALIGN - 1) & ~(LAYOUT_PMEM_ALIGN - 1);
 }
 
 /* Legacy I/O ports (PIO bus). */

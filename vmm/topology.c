@@ -155,19 +155,19 @@ static void set_hmat(struct topology *t, const struct config_numa *n)
 /* After RAM, in config order (vmm/layout.h). */
 static void place_pmem(struct topology *t, const struct vm_config *cfg)
 {
-	uint64_t size[CONFIG_MAX_PMEM], gpa[CONFIG_MAX_PMEM], ram_end = 0;
+	uint64_t end = 0;
 	unsigned i;
 
-	t->nr_pmem = MIN(cfg->nr_pmem, (unsigned)CONFIG_MAX_PMEM);
 	for (i = 0; i < t->nr_ranges; i++)
-		ram_end = MAX(ram_end, t->range[i].gpa + t->range[i].size);
-	for (i = 0; i < t->nr_pmem; i++)
-		size[i] = cfg->pmem[i].size;
-	layout__place_pmem(ram_end, size, t->nr_pmem, gpa);
-	for (i = 0; i < t->nr_pmem; i++)
+		end = MAX(end, t->range[i].gpa + t->range[i].size);
+	t->nr_pmem = MIN(cfg->nr_pmem, (unsigned)CONFIG_MAX_PMEM);
+	for (i = 0; i < t->nr_pmem; i++) {
 		t->pmem[i] = (struct topo_range){
-			.gpa = gpa[i], .size = size[i], .node = cfg->pmem[i].numa,
+			.gpa = layout__pmem_base(end), .size = cfg->pmem[i].size,
+			.node = cfg->pmem[i].numa,
 		};
+		end = t->pmem[i].gpa + t->pmem[i].size;
+	}
 }
 
 int topology__build(struct topology *t, const struct vm_config *cfg, char *err, size_t errlen)

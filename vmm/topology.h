@@ -60,7 +60,7 @@ struct topology {
 	struct topo_node node[CONFIG_MAX_NODES];
 	struct topo_vcpu vcpu[CONFIG_MAX_VCPUS];
 	struct topo_range range[TOPO_MAX_RANGES];	/* ascending gpa, by node */
-	/* [pmem.NAME] in config order: placed after RAM (layout__place_pmem),
+	/* [pmem.NAME] in config order: placed after RAM (layout__pmem_base),
 	 * node = its numa key. Not RAM: topology__node_of ignores them. */
 	struct topo_range pmem[CONFIG_MAX_PMEM];
 	unsigned nr_pmem;

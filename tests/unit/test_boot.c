@@ -591,19 +591,18 @@ static void test_e820(void **state)
 static void test_e820_pmem(void **state)
 {
 	static uint8_t backing[4096];	/* never dereferenced by boot__e820 */
-	uint64_t size[2] = { MiB(64), MiB(128) }, gpa[2], end;
 	struct e820_entry e[E820_MAX];
 	struct guest g;
 	int n;
 
 	(void)state;
-	end = layout__place_pmem(MiB(128), size, 2, gpa);
-	assert_int_equal(gpa[0], LAYOUT_RAM_ABOVE_4G);
-	assert_int_equal(gpa[1], LAYOUT_RAM_ABOVE_4G + GiB(1));
-	assert_int_equal(end, LAYOUT_RAM_ABOVE_4G + GiB(1) + MiB(128));
-	end = layout__place_pmem(LAYOUT_RAM_ABOVE_4G + MiB(1), size, 1, gpa);
-	assert_int_equal(gpa[0], LAYOUT_RAM_ABOVE_4G + GiB(1));
-	assert_int_equal(layout__place_pmem(MiB(128), size, 0, gpa), MiB(128));
+	/* Not below 4 GiB, on 1 GiB boundaries, one after the other. */
+	assert_int_equal(layout__pmem_base(MiB(128)), LAYOUT_RAM_ABOVE_4G);
+	assert_int_equal(layout__pmem_base(LAYOUT_RAM_ABOVE_4G), LAYOUT_RAM_ABOVE_4G);
+	assert_int_equal(layout__pmem_base(LAYOUT_RAM_ABOVE_4G + MiB(64)),
+			 LAYOUT_RAM_ABOVE_4G + GiB(1));
+	assert_int_equal(layout__pmem_base(LAYOUT_RAM_ABOVE_4G + GiB(1) + MiB(1)),
+			 LAYOUT_RAM_ABOVE_4G + GiB(2));
 
 	guest_init(&g, GiB(5));	/* RAM up to 4G + 2G */
 	gmem__add_pmem(&g.mem, LAYOUT_RAM_ABOVE_4G + GiB(2), MiB(64), backing, 0, false, false);
