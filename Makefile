@@ -47,7 +47,7 @@ FUZZFLAGS := $(WARN) -Wno-gnu-variable-sized-type-not-at-end -O1 -g -pthread $(F
 FUZZOBJS := $(LIBOBJS:$(BUILD)/%=$(BUILD)/fuzz/%)
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/bin/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
-.SECONDARY: $(FUZZOBJS)
+.SECONDARY: $(FUZZOBJS) $(SANOBJS)
 TOOLS   := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
 PREFIX  ?= /usr/local

@@ -28,6 +28,7 @@
 
 #include "vmm/config.h"
 #include "vmm/config_priv.h"
+#include "vmm/privdrop.h"
 #include "vmm/layout.h"
 #include "vmm/util.h"
 
@@ -294,6 +295,8 @@ static const struct cfg_key machine_keys[] = {
 	MKEY("api_socket", cfgp_set_path, api_socket),
 	MKEY_LINE("shutdown_timeout", cfgp_set_duration, shutdown_timeout_ns, shutdown_timeout),
 	MKEY("seccomp", set_seccomp, seccomp),
+	MKEY("user", cfgp_set_string, user),
+	MKEY("group", cfgp_set_string, group),
 };
 
 static void *machine_open(struct cfg_parser *p, const char *id)
@@ -715,7 +718,7 @@ int config__set(struct vm_config *cfg, const char *spec, char *err, size_t errle
 	}
 	if (!s || key >= eq)
 		return cfgp_perr(&p, p.lineno,
-				 "expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME or vsock)");
+				 "expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME, vsock or pmem.NAME)");
 	cfgp_bprintf(p.sec_name, sizeof(p.sec_name), "%.*s", (int)(key - 1 - spec), spec);
 	p.obj = s->open(&p, id);
 	if (!p.obj)
@@ -856,6 +859,33 @@ static int check_initrd_fits(const struct vm_config *cfg, char *why, size_t whyl
 	return -EFBIG;
 }
 
+/* [machine] user / group: known ids, and a group only with a user (alone
+ * it would leave root's capabilities in place). */
+static int check_user(struct vm_config *cfg, char *err, size_t errlen)
+{
+	char why[160];
+	bool has_gid;
+
+	if (!cfg->user && cfg->group)
+		return config__errorf(cfg, err, errlen, cfg->line.group, "machine", "group",
+				      "expected user = too (a group alone keeps root's capabilities)");
+	if (!cfg->user)
+		return 0;
+	if (privdrop__user(cfg->user, &cfg->uid, &cfg->gid, &has_gid, why, sizeof(why)) < 0)
+		return config__errorf(cfg, err, errlen, cfg->line.user, "machine", "user", "'%s': %s",
+				      cfg->user, why);
+	if (cfg->group &&
+	    privdrop__group(cfg->group, &cfg->gid, why, sizeof(why)) < 0)
+		return config__errorf(cfg, err, errlen, cfg->line.group, "machine", "group", "'%s': %s",
+				      cfg->group, why);
+	if (!cfg->group && !has_gid)
+		return config__errorf(cfg, err, errlen, cfg->line.user, "machine", "user",
+				      "'%s': uid without a passwd entry, so without a primary group (expected group = too)",
+				      cfg->user);
+	cfg->drop = true;
+	return 0;
+}
+
 int config__finish(struct vm_config *cfg, char *err, size_t errlen)
 {
 	char where[CONFIG_ERR_LEN], why[256], shown[CFG_SHOW_LEN(CFG_SHOW_VALUE)];
@@ -898,6 +928,10 @@ int config__finish(struct vm_config *cfg, char *err, size_t errlen)
 		}
 	}
 
+	r = check_user(cfg, err, errlen);
+	if (r < 0)
+		return r;
+
 	len = strlen(cfg->cmdline);
 	if (len >= CONFIG_MAX_CMDLINE) {
 		origin(cfg, cfg->line.cmdline, "cmdline", "append", where, sizeof(where));
@@ -922,6 +956,8 @@ void config__free(struct vm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->mem_path);
 	free(cfg->api_socket);
+	free(cfg->user);
+	free(cfg->group);
 	free(cfg->report_json);
 	memset(cfg, 0, sizeof(*cfg));
 }

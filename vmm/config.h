@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "boot.h"
 #include "idset.h"
@@ -37,7 +38,7 @@ struct config_machine_lines {
 	unsigned name, cpus, sockets, cores, threads, memory;
 	unsigned kernel, initrd, cmdline;
 	unsigned hugepages, mem_path, shared, emulator_cpus, prefault, thp, api_socket;
-	unsigned shutdown_timeout, seccomp;
+	unsigned shutdown_timeout, seccomp, user, group;
 };
 
 /* Memory policy of a guest node's RAM on the host (mbind). */
@@ -221,6 +222,12 @@ struct vm_config {
 	 * to power off (vmm/shutdown.h); 0: SIGTERM stops it at once. */
 	uint64_t shutdown_timeout_ns;
 	enum sandbox_mode seccomp;	/* [machine] seccomp, default on */
+	/* [machine] user / group: drop to them before the guest runs
+	 * (vmm/privdrop.h); config__finish resolves them to ids. */
+	char *user, *group;
+	bool drop;
+	uid_t uid;
+	gid_t gid;
 	struct config_numa *numa;	/* NULL without [numa.N]/[distance]/[hmat]/[vcpu.N] */
 	struct config_pcie *pcie;	/* [pcie.NAME] in file order; NULL: none */
 	unsigned nr_pcie;

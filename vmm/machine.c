@@ -10,6 +10,7 @@
  *   timeline -> tear down.
  */
 #include <errno.h>
+#include <limits.h>
 #include <numaif.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@
 #include "vmm/machine.h"
 #include "vmm/machine_priv.h"
 #include "vmm/pci_host.h"
+#include "vmm/preflight.h"
+#include "vmm/privdrop.h"
 #include "vmm/shutdown.h"
 #include "devices/power.h"
 #include "devices/serial.h"
@@ -717,6 +720,47 @@ static int machine_expect_status(struct machine *m, int status)
 	return VM_EXIT_EXPECT_UNMET;
 }
 
+/* What the host process must offer (vmm/preflight.h), before /dev/kvm. */
+static int machine_preflight(const struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct preflight *pf = calloc(1, sizeof(*pf));
+	struct preflight_host h;
+	int ret;
+
+	if (!pf)
+		return -ENOMEM;
+	ret = preflight__host(&h);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot read this process's limits: %s", strerror(-ret));
+		goto out;
+	}
+	preflight__collect(pf, cfg, &h);
+	ret = preflight__check(pf, cfg, err, errlen);
+	if (!ret && (ret = preflight__apply(pf)) < 0)
+		snprintf(err, errlen, "cannot raise RLIMIT_NOFILE to %u: %s", pf->nofile_need,
+			 strerror(-ret));
+out:
+	free(pf);
+	return ret;
+}
+
+/* [machine] user / group (vmm/privdrop.h). */
+static int machine_drop(struct machine *m)
+{
+	const struct vm_config *cfg = m->vm.cfg;
+	char err[CONFIG_ERR_LEN], dir[PATH_MAX];
+	int ret;
+
+	if (!cfg->drop)
+		return 0;
+	ret = privdrop__drop(cfg->uid, cfg->gid,
+			     cfg->report_json ? privdrop__dir_of(cfg->report_json, dir, sizeof(dir)) :
+						NULL, err, sizeof(err));
+	if (ret < 0)
+		pr_err("[machine] user = %s: %s", cfg->user, err);
+	return ret;
+}
+
 int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 {
 	char err[CONFIG_ERR_LEN];
@@ -731,6 +775,11 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 	timeline__init(&m->timeline, o ? o->start_ns : 0);
 	/* Everything the host must offer is checked before /dev/kvm opens. */
 	ret = numa_plan__make(&m->topo, &m->host, cfg, err, sizeof(err));
+	if (ret < 0) {
+		pr_err("%s", err);
+		goto out_free;
+	}
+	ret = machine_preflight(cfg, err, sizeof(err));
 	if (ret < 0) {
 		pr_err("%s", err);
 		goto out_free;
@@ -790,6 +839,10 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 	if (ret < 0)
 		goto out;
 	ret = serial__start(&m->serial);
+	if (ret < 0)
+		goto out;
+	/* Everything is open: the guest's first instruction runs unprivileged. */
+	ret = machine_drop(m);
 	if (ret < 0)
 		goto out;
 	for (i = 0; i < m->vm.nr_vcpus; i++) {

@@ -8,27 +8,41 @@
 #include "vmm/cli.h"
 #include "vmm/config.h"
 #include "vmm/machine.h"
+#include "vmm/preflight.h"
 #include "vmm/timeline.h"
 #include "vmm/topology.h"
 #include "vmm/vm.h"
 
-/* --check: everything machine__run decides before /dev/kvm, then the plan. */
+/* --check: everything machine__run decides before /dev/kvm, then the plan
+ * and what the host process needs. */
 static int check(const struct vm_config *cfg)
 {
 	struct topology *t = calloc(1, sizeof(*t));
 	struct numa_host *h = calloc(1, sizeof(*h));
+	struct preflight *pf = calloc(1, sizeof(*pf));
+	struct preflight_host host;
 	char err[CONFIG_ERR_LEN];
-	int status = VM_EXIT_ERROR;
+	int r, status = VM_EXIT_ERROR;
 
-	if (!t || !h) {
+	if (!t || !h || !pf) {
 		fprintf(stderr, "mvmm: out of memory\n");
 	} else if (numa_plan__make(t, h, cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mvmm: %s\n", err);
+	} else if ((r = preflight__host(&host)) < 0) {
+		fprintf(stderr, "mvmm: cannot read this process's limits: %s\n", strerror(-r));
 	} else {
-		printf("%s: OK\n", cfg->file ? cfg->file : "(no config file)");
-		numa_plan__print(t, cfg, h, stdout);
-		status = 0;
+		preflight__collect(pf, cfg, &host);
+		if (preflight__check(pf, cfg, err, sizeof(err)) < 0) {
+			preflight__print(pf, stderr);
+			fprintf(stderr, "mvmm: %s\n", err);
+		} else {
+			printf("%s: OK\n", cfg->file ? cfg->file : "(no config file)");
+			numa_plan__print(t, cfg, h, stdout);
+			preflight__print(pf, stdout);
+			status = 0;
+		}
 	}
+	free(pf);
 	free(t);
 	free(h);
 	return status;

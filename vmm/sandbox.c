@@ -59,8 +59,12 @@ static const int vcpu_calls[] = {
  * fallocate go through the ring; fallocate also directly for the
  * write-zeroes fallback), virtio-net on the TAP fds (or socket pairs),
  * MSI delivery (KVM_SIGNAL_MSI), the DMA worker's doorbell eventfd; and
- * what starting them takes (epoll, io_uring setup, pinning). */
+ * what starting them takes (epoll, io_uring setup, pinning). The three
+ * id calls: glibc's setxid broadcast makes every existing thread (the
+ * serial input and DMA worker threads) change its own credentials when
+ * the main thread drops to [machine] user (privdrop.h). */
 static const int device_calls[] = {
+	SCMP_SYS(setgroups), SCMP_SYS(setresgid), SCMP_SYS(setresuid),
 	SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register),
 	SCMP_SYS(epoll_create1), SCMP_SYS(fallocate), SCMP_SYS(fdatasync),
 	SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg),

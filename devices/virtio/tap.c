@@ -97,6 +97,21 @@ static int check_tap(const char *ifname, unsigned queues, char *err, size_t errl
 	return 0;
 }
 
+int tap__owner(const char *ifname, long *uid, long *gid)
+{
+	char buf[32];
+	int ret;
+
+	*uid = *gid = -1;
+	if ((ret = sys_attr(ifname, "owner", buf, sizeof(buf))) < 0)
+		return ret;
+	*uid = strtol(buf, NULL, 10);
+	if ((ret = sys_attr(ifname, "group", buf, sizeof(buf))) < 0)
+		return ret;
+	*gid = strtol(buf, NULL, 10);
+	return 0;
+}
+
 static int check_bridge(const char *bridge, char *err, size_t errlen)
 {
 	char path[512];

@@ -38,6 +38,10 @@ int tap__open(struct tap *t, const char *ifname, const char *bridge, unsigned qu
 int tap__probe(const char *ifname, const char *bridge, unsigned queues, char *err,
 	       size_t errlen);
 void tap__close(struct tap *t);
+/* Who may attach to the existing TAP @ifname without CAP_NET_ADMIN: its
+ * owner uid and group gid (-1: nobody), as the tun driver checks them.
+ * -errno when @ifname is not a TUN/TAP device. */
+int tap__owner(const char *ifname, long *uid, long *gid);
 
 /* What the guest can take (TUN_F_CSUM, TUN_F_TSO4, ...): the TAP hands
  * over only such frames. */

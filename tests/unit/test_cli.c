@@ -202,15 +202,15 @@ static void test_set_errors(void **state)
 {
 	(void)state;
 	assert_config_error(ARGS("-c", "node.ini", "--set", "cpus=2"),
-			    "--set cpus=2: expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME or vsock)");
+			    "--set cpus=2: expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME, vsock or pmem.NAME)");
 	assert_config_error(ARGS("-c", "node.ini", "--set", "machine.cpus"),
-			    "--set machine.cpus: expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME or vsock)");
+			    "--set machine.cpus: expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME, vsock or pmem.NAME)");
 	assert_config_error(ARGS("-c", "node.ini", "--set", "machine.=2"),
-			    "--set machine.=2: expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME or vsock)");
+			    "--set machine.=2: expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME, vsock or pmem.NAME)");
 	assert_config_error(ARGS("-c", "node.ini", "--set", "numa.cpus=1"),
-			    "--set numa.cpus=1: expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME or vsock)");
+			    "--set numa.cpus=1: expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME, vsock or pmem.NAME)");
 	assert_config_error(ARGS("-c", "node.ini", "--set", "gpu.0.x=1"),
-			    "--set gpu.0.x=1: expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME or vsock)");
+			    "--set gpu.0.x=1: expected SECTION.KEY=VALUE (SECTION: machine, numa.N, distance, hmat, vcpu.N, pcie.NAME, device.NAME, disk.NAME, net.NAME, vsock or pmem.NAME)");
 	assert_config_error(ARGS("-c", "node.ini", "--set", "machine.cpuz=2"),
 			    "--set machine.cpuz=2: [machine] cpuz: unknown key");
 	assert_config_error(ARGS("-c", "node.ini", "--set", "machine.memory=12Q"),

@@ -15,7 +15,10 @@
 #     (the writes went to the overlay and vanished).
 # Host side, while boot 1 runs: the disks' I/O threads (blk-data.0/1) run
 # on host node 1's CPU (the disk's node), blk-raw.0 on node 0's (/proc), and
-# the placement report on SIGUSR1 lists them on plan.
+# the placement report on SIGUSR1 lists them on plan; and boot 1 runs as
+# user/group 65534 ([machine] user / group): every thread dropped, no
+# capability, the disks (opened as root) still in use; its open files stay
+# within the bound preflight checks.
 # host-nodes: 2
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/numa-lib.sh"
@@ -35,7 +38,8 @@ cmd="$BASE_CMDLINE mvmm.test=poweroff mvmm.run=/bin/disk-inguest.sh"
 
 # ---- boot 1: write --------------------------------------------------------
 n=write
-vmm_start "$n" $args --append "$cmd mvmm.disk=write"
+drop="--set machine.user=65534 --set machine.group=65534"
+vmm_start "$n" $args $drop --append "$cmd mvmm.disk=write"
 if ! wait_line "$OUT/$n.out" '^@@FACT raw_present' "$BOOT_TIMEOUT"; then
 	kill -KILL "$VMM_PID" 2>/dev/null; wait "$VMM_PID"; show_output "$n"
 	fail "$n: the guest never listed its disks"
@@ -49,6 +53,8 @@ for t in data.0:1 data.1:1 raw.0:0; do
 done
 # ... and the placement report (SIGUSR1) judges them against that plan.
 expect_sandboxed "$VMM_PID"
+expect_dropped "$VMM_PID" 65534 65534
+expect_fds_within "$VMM_PID" $args $drop
 kill -USR1 "$VMM_PID"
 # Complete once its last line, guest node 1's, is there (the start
 # report has one too).

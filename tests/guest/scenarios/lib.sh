@@ -151,6 +151,40 @@ expect_sandboxed() {
 	note "sandbox: all $_n threads of pid $1 filtered:$_names"
 }
 
+# expect_dropped PID UID GID: every thread of a running mvmm runs as UID/GID
+# (real, effective, saved, fs), in GID alone, with no capability ([machine]
+# user / group).
+expect_dropped() {
+	[ "$VMM" = mvmm ] || return 0
+	_n=0
+	for _t in /proc/$1/task/*; do
+		_s=$(awk -v u="$2" -v g="$3" '
+			/^Uid:/ { ok += ($2 == u && $3 == u && $4 == u && $5 == u) }
+			/^Gid:/ { ok += ($2 == g && $3 == g && $4 == g && $5 == g) }
+			/^Groups:/ { ok += (NF == 2 && $2 == g) }
+			/^Cap(Eff|Prm):/ { ok += ($2 ~ /^0+$/) }
+			END { print ok + 0 }' "$_t/status" 2>/dev/null)
+		[ -n "$_s" ] || continue
+		[ "$_s" = 5 ] || fail "thread $(cat "$_t/comm" 2>/dev/null) of pid $1 is not dropped to $2/$3 with no capabilities: $(grep -E '^(Uid|Gid|Groups|CapEff|CapPrm):' "$_t/status" | tr '\n\t' '  ')"
+		_n=$((_n + 1))
+	done
+	[ "$_n" -gt 0 ] || fail "pid $1: no threads to check"
+	note "privileges: all $_n threads of pid $1 run as $2/$3, no capabilities"
+}
+
+# expect_fds_within PID ARGS...: a running mvmm holds no more open files
+# than `mvmm --check ARGS` says its config needs at most (the bound
+# preflight checks RLIMIT_NOFILE against).
+expect_fds_within() {
+	[ "$VMM" = mvmm ] || return 0
+	_p=$1; shift
+	_b=$("$VMM" --check "$@" 2>&1 | sed -n 's/.*RLIMIT_NOFILE: \([0-9]*\) open files at most.*/\1/p')
+	[ -n "$_b" ] || fail "mvmm --check $* prints no open-file bound"
+	_f=$(ls "/proc/$_p/fd" | wc -l)
+	[ "$_f" -le "$_b" ] || fail "pid $_p holds $_f open files, more than the bound of $_b preflight checks"
+	note "open files: pid $_p holds $_f, preflight's bound is $_b"
+}
+
 show_output() {
 	echo "--- $1: stdout (guest console) ---"
 	tr -d '\r' <"$OUT/$1.out"

@@ -59,6 +59,9 @@ for path in no yes; do
 	ntap=$(taps | wc -w)
 	expect_sandboxed "$PA"
 	expect_sandboxed "$PB"
+	# multi-queue, vhost or not: its open files within preflight's bound
+	expect_fds_within "$PA" --config "$CONFIGS/net-a.ini" --set net.eth0.vhost=$path \
+		--kernel "$VMLINUZ" --initrd "$INITRD"
 	if [ $path = no ]; then
 		worker=net-eth0.0
 		aff=$(thread_affinity "$PA" "$worker")
