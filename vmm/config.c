@@ -291,6 +291,7 @@ static const struct cfg_key machine_keys[] = {
 	MKEY("shared", cfgp_set_bool, shared),
 	MKEY("prefault", cfgp_set_bool, prefault),
 	MKEY("thp", cfgp_set_bool, thp),
+	MKEY("nested", cfgp_set_bool, nested),
 	MKEY("emulator_cpus", cfgp_set_idlist, emulator_cpus, .min = 1, .max = IDSET_MAX),
 	MKEY("api_socket", cfgp_set_path, api_socket),
 	MKEY_LINE("shutdown_timeout", cfgp_set_duration, shutdown_timeout_ns, shutdown_timeout),

@@ -38,7 +38,7 @@ struct config_machine_lines {
 	unsigned name, cpus, sockets, cores, threads, memory;
 	unsigned kernel, initrd, cmdline;
 	unsigned hugepages, mem_path, shared, emulator_cpus, prefault, thp, api_socket;
-	unsigned shutdown_timeout, seccomp, user, group;
+	unsigned shutdown_timeout, seccomp, user, group, nested;
 };
 
 /* Memory policy of a guest node's RAM on the host (mbind). */
@@ -215,6 +215,7 @@ struct vm_config {
 	bool shared;		/* MAP_SHARED guest RAM */
 	bool prefault;		/* touch all guest RAM before the guest runs */
 	bool thp;		/* MADV_HUGEPAGE on anonymous RAM (default yes) */
+	bool nested;		/* SVM/VMX for the guest (cpuid.h CPUID_NESTED) */
 	struct idset emulator_cpus;	/* non-vCPU threads; empty: not pinned */
 	char *report_json;	/* --report-json: placement report file, or NULL */
 	char *api_socket;	/* control socket path (control.h), or NULL */

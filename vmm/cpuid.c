@@ -29,12 +29,15 @@
 #define CPUID_SIG_HYGON_EBX	0x6f677948	/* "Hygo" */
 
 /* Leaf 1 */
+#define L1_ECX_VMX		(1u << 5)
 #define L1_ECX_X2APIC		(1u << 21)
 #define L1_ECX_TSC_DEADLINE	(1u << 24)
 #define L1_ECX_HYPERVISOR	(1u << 31)
 #define L1_EDX_HTT		(1u << 28)
 /* Leaf 0x8000_0001 ECX */
 #define EXT1_ECX_CMP_LEGACY	(1u << 1)
+#define EXT1_ECX_SVM		(1u << 2)
+#define LEAF_SVM		0x8000000au	/* SVM revision, ASIDs, features */
 #define EXT1_ECX_TOPOEXT	(1u << 22)
 
 /* Leaf 0xb / 0x1f level types */
@@ -263,9 +266,27 @@ static enum vendor vendor_of(const struct kvm_cpuid_entry2 *leaf0)
 void cpuid__normalize(struct kvm_cpuid2 *supported, unsigned kvm_caps)
 {
 	struct kvm_cpuid_entry2 *leaf1 = (struct kvm_cpuid_entry2 *)find(supported, 1, 0);
+	struct kvm_cpuid_entry2 *ext1 = (struct kvm_cpuid_entry2 *)find(supported, 0x80000001u, 0);
+	struct kvm_cpuid_entry2 *svm = (struct kvm_cpuid_entry2 *)find(supported, LEAF_SVM, 0);
 
 	if (leaf1 && (kvm_caps & CPUID_KVM_TSC_DEADLINE))
 		leaf1->ecx |= L1_ECX_TSC_DEADLINE;
+	if (kvm_caps & CPUID_NESTED)
+		return;
+	if (leaf1)
+		leaf1->ecx &= ~L1_ECX_VMX;
+	if (ext1)
+		ext1->ecx &= ~EXT1_ECX_SVM;
+	if (svm)
+		svm->eax = svm->ebx = svm->ecx = svm->edx = 0;
+}
+
+bool cpuid__has_virt(const struct kvm_cpuid2 *supported)
+{
+	const struct kvm_cpuid_entry2 *leaf1 = find(supported, 1, 0);
+	const struct kvm_cpuid_entry2 *ext1 = find(supported, 0x80000001u, 0);
+
+	return (leaf1 && (leaf1->ecx & L1_ECX_VMX)) || (ext1 && (ext1->ecx & EXT1_ECX_SVM));
 }
 
 int cpuid__build(const struct kvm_cpuid2 *supported, const struct cpu_topo *t,

@@ -6,6 +6,7 @@
 #ifndef MVMM_CPUID_H
 #define MVMM_CPUID_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
 
@@ -29,11 +30,19 @@ uint32_t cpuid__apic_id(const struct cpu_topo *t, struct cpu_place p);
 /* Features KVM emulates but does not list in KVM_GET_SUPPORTED_CPUID, as
  * KVM_CHECK_EXTENSION reports them. */
 #define CPUID_KVM_TSC_DEADLINE	(1u << 0)	/* KVM_CAP_TSC_DEADLINE_TIMER */
+/* [machine] nested = yes: keep SVM / VMX (else they are hidden). */
+#define CPUID_NESTED		(1u << 1)
 
 /* Normalise the supported table once, before any vCPU's is built (as
  * Firecracker's and QEMU's CPU models do): set what KVM emulates per
- * @kvm_caps (CPUID_KVM_*). Idempotent; touches nothing else. */
+ * @kvm_caps (CPUID_KVM_*); without CPUID_NESTED, hide hardware
+ * virtualization (leaf 1 ECX.VMX, 0x8000_0001 ECX.SVM and the SVM leaf
+ * 0x8000_000A), which KVM lists whenever its nested parameter is on: a
+ * guest runs KVM only when its config asks. Idempotent; touches nothing
+ * else. */
 void cpuid__normalize(struct kvm_cpuid2 *supported, unsigned kvm_caps);
+/* Whether @supported offers SVM or VMX (what nested = yes needs). */
+bool cpuid__has_virt(const struct kvm_cpuid2 *supported);
 
 /* Build the CPUID table of one vCPU. *@out is malloc'd (free()).
  * Returns 0 or -errno (-EINVAL for an inconsistent topology). */

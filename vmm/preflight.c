@@ -41,6 +41,29 @@ static int real_can_rw(const char *path)
 	return faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) < 0 ? errno : 0;
 }
 
+/* $MVMM_SYSFS (default /sys)/module/kvm_{amd,intel}/parameters/nested. */
+static void preflight_kvm_nested(struct preflight_host *h)
+{
+	static const char *const mods[] = { "kvm_amd", "kvm_intel" };
+	const char *root = getenv("MVMM_SYSFS");
+	char path[512], v[8] = "";
+	unsigned i;
+	FILE *f;
+
+	h->kvm_nested = -1;
+	for (i = 0; i < ARRAY_SIZE(mods); i++) {
+		snprintf(path, sizeof(path), "%s/module/%s/parameters/nested",
+			 root && *root ? root : "/sys", mods[i]);
+		if (!(f = fopen(path, "re")))
+			continue;
+		if (fgets(v, sizeof(v), f))
+			h->kvm_nested = v[0] == '1' || v[0] == 'Y';
+		fclose(f);
+		snprintf(h->kvm_module, sizeof(h->kvm_module), "%s", mods[i]);
+		return;
+	}
+}
+
 int preflight__host(struct preflight_host *h)
 {
 	char line[256];
@@ -60,6 +83,7 @@ int preflight__host(struct preflight_host *h)
 				break;
 		fclose(f);
 	}
+	preflight_kvm_nested(h);
 	if ((f = fopen("/proc/meminfo", "re"))) {
 		uint64_t kb;
 
@@ -236,6 +260,11 @@ void preflight__collect(struct preflight *pf, const struct vm_config *cfg,
 		    cfg->user);
 	if (cfg->drop)
 		collect_drop_dirs(pf, cfg);
+	if (cfg->nested && h->kvm_nested >= 0)
+		add(pf, h->kvm_nested == 1, cfg->line.nested, "machine", "nested", "nested KVM",
+		    "SVM/VMX for the guest",
+		    "expected %s's nested parameter on, got off (modprobe -r %s && modprobe %s nested=1)",
+		    h->kvm_module, h->kvm_module, h->kvm_module);
 
 	pf->nofile_need = preflight__nofile(cfg);
 	pf->raise_nofile = h->nofile.rlim_cur != RLIM_INFINITY &&

@@ -6,7 +6,8 @@
  *    read-write, as the devices each config section uses need them.
  *  - Capabilities: CAP_NET_ADMIN to create a TAP on a bridge or to attach
  *    to a TAP that neither belongs to this user nor to one of its groups;
- *    CAP_SETUID + CAP_SETGID for [machine] user =. Nothing else: pinning,
+ *    CAP_SETUID + CAP_SETGID for [machine] user =; for nested = yes,
+ *    kvm_amd's / kvm_intel's nested parameter on. Nothing else: pinning,
  *    mbind and move_pages act on mvmm's own threads and pages, which needs
  *    no CAP_SYS_NICE, and mvmm locks no memory (no RLIMIT_MEMLOCK: io_uring
  *    rings are memcg-accounted since Linux 5.12 and no buffers are
@@ -41,6 +42,10 @@ struct preflight_host {
 	unsigned nr_groups;
 	struct rlimit nofile;
 	uint64_t mem_available;		/* bytes; 0: unknown, not checked */
+	/* kvm_amd's or kvm_intel's nested parameter: 1 on, 0 off, -1 no
+	 * such module loaded (not judged: KVM's CPUID is, once open) */
+	int kvm_nested;
+	char kvm_module[16];
 	/* faccessat(AT_EACCESS) for read-write: 0 or an errno; NULL: the real one */
 	int (*can_rw)(const char *path);
 	/* tap__owner; NULL: the real one */

@@ -71,8 +71,16 @@ static int vm_get_supported_cpuid(struct vm *vm)
 		free(c);
 		return ret;
 	}
-	cpuid__normalize(c, ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0 ?
-			    CPUID_KVM_TSC_DEADLINE : 0);
+	/* nested = yes: SVM/VMX only where KVM offers them (kvm_amd/kvm_intel
+	 * nested=1; preflight has checked the parameter when it could). */
+	if (vm->cfg->nested && !cpuid__has_virt(c)) {
+		pr_err("%s: [machine] nested: expected a KVM that offers SVM or VMX to its guests, this one does not (modprobe kvm_amd nested=1, or kvm_intel nested=1)",
+		       vm->cfg->file ? vm->cfg->file : "mvmm");
+		free(c);
+		return -ENOTSUP;
+	}
+	cpuid__normalize(c, (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0 ?
+			     CPUID_KVM_TSC_DEADLINE : 0) | (vm->cfg->nested ? CPUID_NESTED : 0));
 	vm->supported_cpuid = c;
 	return 0;
 }

@@ -1023,8 +1023,8 @@ static void test_x2apic_ids(void **state)
 }
 
 /* Normalisation adds the TSC-deadline bit (leaf 1 ECX[24]) exactly when KVM
- * has the capability, on every recorded table, is idempotent, and changes no
- * other bit of any leaf. */
+ * has the capability, on every recorded table, is idempotent, and (with
+ * nested = yes, so SVM/VMX stay) changes no other bit of any leaf. */
 static void test_normalize(void **state)
 {
 	static const char *const tables[] = { T_AMD_TESTHOST, T_AMD_EPYC, T_INTEL_ICX };
@@ -1034,10 +1034,10 @@ static void test_normalize(void **state)
 		struct kvm_cpuid2 *in = load_table(tables[t]);
 		struct kvm_cpuid2 *off = table_dup(in, 0), *on = table_dup(in, 0);
 
-		cpuid__normalize(off, 0);
+		cpuid__normalize(off, CPUID_NESTED);
 		assert_memory_equal(off->entries, in->entries, in->nent * sizeof(in->entries[0]));
-		cpuid__normalize(on, CPUID_KVM_TSC_DEADLINE);
-		cpuid__normalize(on, CPUID_KVM_TSC_DEADLINE);
+		cpuid__normalize(on, CPUID_KVM_TSC_DEADLINE | CPUID_NESTED);
+		cpuid__normalize(on, CPUID_KVM_TSC_DEADLINE | CPUID_NESTED);
 		assert_int_equal(on->nent, in->nent);
 		assert_true(cpuid(on, 1, 0).ecx & (1u << 24));
 		entry(on, 1, 0)->ecx &= ~(1u << 24);
@@ -1046,6 +1046,63 @@ static void test_normalize(void **state)
 		free(in);
 		free(off);
 		free(on);
+	}
+}
+
+/* Without nested = yes the guest sees no SVM (0x8000_0001 ECX[2], leaf
+ * 0x8000_000A zeroed) and no VMX (leaf 1 ECX[5]), whatever KVM offers; with
+ * it, exactly what KVM offers. Every other bit stays. The test host's table
+ * was recorded with kvm_amd nested=1: SVM on, SVM leaf filled. */
+static void test_hide_virt(void **state)
+{
+	static const char *const tables[] = { T_AMD_TESTHOST, T_AMD_EPYC, T_INTEL_ICX };
+
+	(void)state;
+	for (unsigned t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		struct kvm_cpuid2 *in = load_table(tables[t]);
+		struct kvm_cpuid2 *hid, *kept;
+		bool amd = t < 2;
+
+		/* Whatever was recorded: offer the vendor's extension. */
+		if (amd)
+			entry(in, 0x80000001, 0)->ecx |= 1u << 2;
+		else
+			entry(in, 1, 0)->ecx |= 1u << 5;
+		hid = table_dup(in, 0);
+		kept = table_dup(in, 0);
+		assert_true(cpuid__has_virt(in));
+		cpuid__normalize(hid, 0);
+		cpuid__normalize(kept, CPUID_NESTED);
+		assert_false(cpuid__has_virt(hid));
+		assert_true(cpuid__has_virt(kept));
+		assert_memory_equal(kept->entries, in->entries, in->nent * sizeof(in->entries[0]));
+		assert_int_equal(cpuid(hid, 0x80000001, 0).ecx & (1u << 2), 0);
+		assert_int_equal(cpuid(hid, 1, 0).ecx & (1u << 5), 0);
+		if (amd && entry(hid, 0x8000000a, 0)) {
+			struct regs e = cpuid(hid, 0x8000000a, 0);
+
+			assert_int_equal(e.eax | e.ebx | e.ecx | e.edx, 0);
+		}
+		/* Nothing else changed. */
+		entry(in, 0x80000001, 0)->ecx &= ~(1u << 2);
+		entry(in, 1, 0)->ecx &= ~(1u << 5);
+		if (entry(in, 0x8000000a, 0)) {
+			struct kvm_cpuid_entry2 *e = entry(in, 0x8000000a, 0);
+
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		}
+		assert_memory_equal(hid->entries, in->entries, in->nent * sizeof(in->entries[0]));
+		free(in);
+		free(hid);
+		free(kept);
+	}
+	/* The recorded test-host table itself offers SVM (nested=1). */
+	{
+		struct kvm_cpuid2 *th = load_table(T_AMD_TESTHOST);
+
+		assert_true(cpuid__has_virt(th));
+		assert_int_equal(cpuid(th, 0x8000000a, 0).ebx, 8);	/* ASIDs */
+		free(th);
 	}
 }
 
@@ -1063,6 +1120,7 @@ int main(void)
 		cmocka_unit_test(test_x2apic_ids),
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_hide_virt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

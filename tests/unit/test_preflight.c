@@ -48,7 +48,7 @@ static struct preflight_host host(uint64_t caps)
 	struct preflight_host h = {
 		.cap_eff = caps, .euid = 1000, .egid = 1000, .nr_groups = 1, .groups = { 3000 },
 		.nofile = { .rlim_cur = 1024, .rlim_max = 4096 }, .mem_available = 8192 * MIB,
-		.can_rw = rw_yes, .tap_owner = fake_owner,
+		.can_rw = rw_yes, .tap_owner = fake_owner, .kvm_nested = -1,
 	};
 	return h;
 }
@@ -273,6 +273,32 @@ static void test_drop_caps(void **state)
 	check_ok(&c, &h);
 }
 
+/* nested = yes: the loaded KVM module's parameter; no module: not judged. */
+static void test_nested(void **state)
+{
+	struct vm_config c = base();
+	struct preflight_host h = host(0);
+	struct preflight pf;
+
+	(void)state;
+	c.nested = true;
+	c.line.nested = 6;
+	h.kvm_nested = 0;
+	strcpy(h.kvm_module, "kvm_amd");
+	check_fails(&c, &h, "t.ini:6: [machine] nested: expected kvm_amd's nested parameter on, got off (modprobe -r kvm_amd && modprobe kvm_amd nested=1)");
+	h.kvm_nested = 1;
+	check_ok(&c, &h);
+	preflight__collect(&pf, &c, &h);
+	assert_non_null(find(&pf, "nested KVM"));
+	h.kvm_nested = -1;
+	preflight__collect(&pf, &c, &h);
+	assert_null(find(&pf, "nested KVM"));
+	c.nested = false;
+	h.kvm_nested = 0;
+	preflight__collect(&pf, &c, &h);
+	assert_null(find(&pf, "nested KVM"));
+}
+
 /* RAM + device memory against MemAvailable; hugetlb RAM is not counted. */
 static void test_memory(void **state)
 {
@@ -321,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_net_caps),
 		cmocka_unit_test(test_vhost_access),
 		cmocka_unit_test(test_drop_caps),
+		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_host_self),
 	};
