@@ -6,7 +6,9 @@
  * effective and saved ids all changed (so no capability is left and none
  * can be regained), checked after the change. glibc applies the change to
  * every thread that exists (its setxid broadcast), which is why the
- * sandbox's device list allows the three calls.
+ * sandbox's device list allows the three calls. The kernel then marks
+ * mvmm non-dumpable, and it stays so: no other process of @uid may ptrace
+ * it (and take its KVM, TAP and disk fds).
  *
  * After the drop mvmm opens only what the guest's run needs anew: the
  * placement report (--report-json, written at start and exit), so its

@@ -5,7 +5,10 @@
 # up. Scenarios come from tests/guest/scenarios/SUITE in order; each file's
 # "# host-nodes: N" line picks the host NUMA shape, and every shape costs one
 # test-host boot (all scenarios of that shape run in it, one after another);
-# "# modules: a b" lines add stock-kernel modules that shape's test host loads.
+# "# modules: a b" lines add stock-kernel modules that shape's test host loads,
+# "# guest-modules: a b" ones modules of the inner guest's initramfs; a
+# "# kvm-amd: PARAMS" line gives the test host's kvm_amd other parameters
+# (nested=1 for nested.sh), which makes a shape of its own.
 #
 # usage: tests/testhost/run-guest-tests.sh [SCENARIO...] [TESTHOST-OPTION...]
 #   SCENARIO          run only these (default: SUITE)
@@ -29,23 +32,34 @@ while [ $# -gt 0 ]; do
 done
 [ ${#names[@]} -gt 0 ] || mapfile -t names < <(grep -v -e '^#' -e '^[[:space:]]*$' "$scen_dir/SUITE")
 
-# Group by host shape, keeping the suite order within a group.
-declare -A group=() needq=() needi=() hmods=()
+# Group by host shape, keeping the suite order within a group. A shape is
+# the host's node count, plus its kvm_amd parameters when a scenario names
+# some.
+declare -A group=() needq=() needi=() hmods=() hnodes=() kparams=()
 order=()
 for s in "${names[@]}"; do
 	[ -f "$scen_dir/$s.sh" ] || th_die "no scenario $s ($scen_dir/$s.sh)"
 	n=$(sed -n 's/^# host-nodes: *\([0-9]*\).*/\1/p' "$scen_dir/$s.sh" | head -n 1)
 	n=${n:-1}
+	kp=$(sed -n 's/^# kvm-amd: *//p' "$scen_dir/$s.sh" | head -n 1)
+	k=$n
+	[ -z "$kp" ] || k=$n-$(printf %s "$kp" | tr -c 'a-z0-9' '_')
+	hnodes[$k]=$n
+	[ -z "$kp" ] || kparams[$k]=$kp
 	# "# needs: qemu": that shape's test host also gets QEMU (comparisons).
-	grep -q '^# needs: qemu' "$scen_dir/$s.sh" && needq[$n]=1
+	grep -q '^# needs: qemu' "$scen_dir/$s.sh" && needq[$k]=1
 	# "# needs: image": the Debian image (make image) as the test host's disk.
-	grep -q '^# needs: image' "$scen_dir/$s.sh" && needi[$n]=1
-	# "# modules: a b": stock-kernel modules that shape's test host loads.
+	grep -q '^# needs: image' "$scen_dir/$s.sh" && needi[$k]=1
+	# "# modules: a b": stock-kernel modules that shape's test host loads;
+	# "# guest-modules: a b": the inner guest's.
 	for m in $(sed -n 's/^# modules: *//p' "$scen_dir/$s.sh"); do
-		case " ${hmods[$n]:-} " in *" --module $m "*) ;; *) hmods[$n]="${hmods[$n]:-} --module $m" ;; esac
+		case " ${hmods[$k]:-} " in *" --module $m "*) ;; *) hmods[$k]="${hmods[$k]:-} --module $m" ;; esac
 	done
-	[ -n "${group[$n]:-}" ] || order+=("$n")
-	group[$n]="${group[$n]:-}${group[$n]:+,}$s"
+	for m in $(sed -n 's/^# guest-modules: *//p' "$scen_dir/$s.sh"); do
+		case " ${hmods[$k]:-} " in *" --guest-module $m "*) ;; *) hmods[$k]="${hmods[$k]:-} --guest-module $m" ;; esac
+	done
+	[ -n "${group[$k]:-}" ] || order+=("$k")
+	group[$k]="${group[$k]:-}${group[$k]:+,}$s"
 done
 
 # One test-host boot per shape. A scenario failure is a failure. The only
@@ -71,16 +85,17 @@ if [ ${#needi[@]} -gt 0 ]; then
 fi
 MAX_RETRIES=2
 reruns=0
-run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
-	local n=$1 todo=${group[$n]} attempt=0 run res s lost line fault
-	local final=$TH_BUILD/guest-nodes$n.final
+run_shape() {	# SHAPE: writes guest-nodesSHAPE.final, one result line per scenario
+	local k=$1 n=${hnodes[$1]} todo=${group[$1]} attempt=0 run res s lost line fault
+	local final=$TH_BUILD/guest-nodes$k.final
 	: >"$final"
 	while :; do
-		run=guest-nodes$n
-		[ "$attempt" -gt 0 ] && run=guest-nodes$n-rerun$attempt
+		run=guest-nodes$k
+		[ "$attempt" -gt 0 ] && run=guest-nodes$k-rerun$attempt
 		"$testhost" --run "$run" --host-nodes "$n" \
 			--host-cpus $((n > 2 ? n : 2 / n * n)) --scenarios "$todo" \
-			${needq[$n]:+--with-qemu} ${needi[$n]:+"${image_opts[@]}"} ${hmods[$n]:-} \
+			${needq[$k]:+--with-qemu} ${needi[$k]:+"${image_opts[@]}"} ${hmods[$k]:-} \
+			${kparams[$k]+--kvm-amd "${kparams[$k]}"} \
 			${opts[@]+"${opts[@]}"} || true
 		res=$TH_BUILD/$run.results
 		fault=$(th_host_fault "$TH_BUILD/$run.log")
@@ -113,13 +128,13 @@ run_shape() {	# N: writes guest-nodesN.final, one result line per scenario
 t0=$(th_now)
 rc=0
 mkdir -p "$TH_BUILD"
-for n in "${order[@]}"; do
-	run_shape "$n"
+for k in "${order[@]}"; do
+	run_shape "$k"
 done
 
 pass=0; fail=0; skip=0
-for n in "${order[@]}"; do
-	f=$TH_BUILD/guest-nodes$n.final
+for k in "${order[@]}"; do
+	f=$TH_BUILD/guest-nodes$k.final
 	[ -f "$f" ] || continue
 	pass=$((pass + $(grep -c '^PASS ' "$f" || true)))
 	fail=$((fail + $(grep -c '^FAIL ' "$f" || true)))

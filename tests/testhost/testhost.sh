@@ -150,6 +150,8 @@ build_host() {
 		tests/guest/scenarios/disk-inguest.sh:bin/disk-inguest.sh \
 		tests/guest/scenarios/net-inguest.sh:bin/net-inguest.sh \
 		tests/guest/scenarios/pmem-inguest.sh:bin/pmem-inguest.sh \
+		tests/guest/scenarios/nested-inguest.sh:bin/nested-inguest.sh \
+		build/tools/kvm-hello:bin/kvm-hello \
 		build/tools/netxfer:bin/netxfer \
 		tests/guest/scenarios/vsock-inguest.sh:bin/vsock-inguest.sh \
 		build/tools/vsock-echo:bin/vsock-echo \

@@ -31,3 +31,7 @@ check_bad() {	# CONFIG KEY
 check_bad "$CONFIGS/bad-cpus0.ini" cpus
 check_bad "$CONFIGS/bad-memory.ini" memory
 check_bad "$CONFIGS/bad-key.ini" cpu
+# The 1-node test host's kvm_amd has nested=0: preflight names the parameter.
+check_bad "$CONFIGS/bad-nested.ini" nested
+grep -q "expected kvm_amd's nested parameter on, got off" "$OUT/bad-nested.err" ||
+	fail "bad-nested: the error does not name kvm_amd's nested parameter: $(cat "$OUT/bad-nested.err")"
