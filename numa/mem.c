@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "numa/mem.h"
@@ -131,29 +133,63 @@ static void *map_range(struct backing *b, const struct vm_config *cfg, const str
 	return NULL;
 }
 
+static const int policy_mode[] = {
+	[CONFIG_POLICY_BIND] = MPOL_BIND,
+	[CONFIG_POLICY_PREFERRED] = MPOL_PREFERRED,
+	[CONFIG_POLICY_INTERLEAVE] = MPOL_INTERLEAVE,
+};
+
+/* mbind @size bytes at @hva to @nd's host nodes and policy; -errno. */
+static int bind_hva(void *hva, uint64_t size, const struct topo_node *nd, unsigned flags)
+{
+	/* idset words are the kernel's unsigned long bitmap on x86_64; maxnode
+	 * counts one past the last bit, as mbind wants. */
+	_Static_assert(sizeof(unsigned long) == sizeof(uint64_t), "nodemask layout");
+	return mbind(hva, size, policy_mode[nd->policy], (const unsigned long *)nd->host_nodes.w,
+		     IDSET_MAX + 1, flags) ? -errno : 0;
+}
+
 static int bind_range(void *hva, const struct topo_range *r, const struct topo_node *nd,
 		      char *err, size_t errlen)
 {
-	static const int mode[] = {
-		[CONFIG_POLICY_BIND] = MPOL_BIND,
-		[CONFIG_POLICY_PREFERRED] = MPOL_PREFERRED,
-		[CONFIG_POLICY_INTERLEAVE] = MPOL_INTERLEAVE,
-	};
 	char list[64];
 	int e;
 
 	if (idset__empty(&nd->host_nodes))
 		return 0;
-	/* idset words are the kernel's unsigned long bitmap on x86_64; maxnode
-	 * counts one past the last bit, as mbind wants. */
-	_Static_assert(sizeof(unsigned long) == sizeof(uint64_t), "nodemask layout");
-	if (mbind(hva, r->size, mode[nd->policy], (const unsigned long *)nd->host_nodes.w,
-		  IDSET_MAX + 1, 0) == 0)
+	e = bind_hva(hva, r->size, nd, 0);
+	if (!e)
 		return 0;
-	e = errno;
 	snprintf(err, errlen, "mbind of guest node %u RAM to host node(s) %s: %s", r->node,
-		 idset__format(&nd->host_nodes, list, sizeof(list)), strerror(e));
-	return -e;
+		 idset__format(&nd->host_nodes, list, sizeof(list)), strerror(-e));
+	return e;
+}
+
+int numa_mem__bind_pmem(void *hva, uint64_t size, int fd, bool shared, const struct topo_node *nd,
+			char *err, size_t errlen)
+{
+	struct statfs sfs;
+	char list[64];
+	int e;
+
+	if (idset__empty(&nd->host_nodes))
+		return 0;
+	if (fstatfs(fd, &sfs) < 0) {
+		e = errno;
+		snprintf(err, errlen, "fstatfs: %s", strerror(e));
+		return -e;
+	}
+	/* Shared pages of other files are the page cache's or the device's. */
+	if (shared && sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC)
+		return 0;
+	/* The policy places pages allocated from now on (for tmpfs: the
+	 * file's shared policy); pages the file already has stay put. */
+	e = bind_hva(hva, size, nd, 0);
+	if (!e)
+		return 1;
+	snprintf(err, errlen, "mbind to host node(s) %s: %s",
+		 idset__format(&nd->host_nodes, list, sizeof(list)), strerror(-e));
+	return e;
 }
 
 /* Allocate every page now, under the policy just set. MADV_POPULATE_WRITE

@@ -99,12 +99,10 @@ static int collect_threads(struct numa_report *r, const struct topology *t)
 
 /* move_pages with no target nodes only reports: node, -ENOENT (never
  * touched), or another error (e.g. the shared zero page). */
-static int collect_region(struct numa_report *r, const struct topology *t,
+static int collect_region(struct numa_report_node *n, const struct topo_node *nd, uint64_t ps,
 			  const struct gmem_region *g)
 {
-	struct numa_report_node *n = &r->node[g->guest_node];
-	const struct topo_node *nd = &t->node[g->guest_node];
-	uint64_t ps = t->page_size, count = g->size / ps, i, k;
+	uint64_t count = g->size / ps, i, k;
 	void *pages[BATCH];
 	int status[BATCH];
 
@@ -148,16 +146,29 @@ int numa_report__collect(struct numa_report *r, const struct topology *t,
 	for (i = 0; i < mem->nr; i++) {
 		const struct gmem_region *g = &mem->regions[i];
 
-		/* pmem is not guest RAM and not bound (its pages are the
-		 * backing's): not counted against the node's RAM plan. */
-		if (g->pmem || g->guest_node < 0 || (unsigned)g->guest_node >= t->nr_nodes)
+		ret = 0;
+		if (g->guest_node < 0 || (unsigned)g->guest_node >= t->nr_nodes)
 			continue;
-		ret = collect_region(r, t, g);
+		if (g->pmem && r->nr_pmem < CONFIG_MAX_PMEM) {
+			/* Not the node's RAM; judged only where it was bound. */
+			static const struct topo_node unbound;
+			struct numa_report_pmem *p = &r->pmem[r->nr_pmem++];
+
+			p->guest_node = (unsigned)g->guest_node;
+			p->bound = g->bound;
+			ret = collect_region(&p->n, g->bound ? &t->node[g->guest_node] : &unbound,
+					     SZ_4K, g);
+		} else if (!g->pmem) {
+			ret = collect_region(&r->node[g->guest_node], &t->node[g->guest_node],
+					     t->page_size, g);
+		}
 		if (ret < 0)
 			goto err;
 	}
 	for (i = 0; i < t->nr_nodes; i++)
 		r->off_plan += r->node[i].off_plan > 0;
+	for (i = 0; i < r->nr_pmem; i++)
+		r->off_plan += r->pmem[i].n.off_plan > 0;
 	return 0;
 err:
 	numa_report__free(r);
@@ -257,6 +268,18 @@ void numa_report__print(const struct numa_report *r, const struct topology *t, F
 				fprintf(f, " host node %u: %" PRIu64, h, n->on[h]);
 		fprintf(f, "%s\n", n->off_plan ? " OFF-PLAN" : n->present ? " ok" : "");
 	}
+	for (i = 0; i < r->nr_pmem; i++) {
+		const struct numa_report_pmem *p = &r->pmem[i];
+
+		fprintf(f, "mvmm:   pmem %u (guest node %u, %s): %" PRIu64 " of %" PRIu64
+			" 4K pages present:", i, p->guest_node,
+			p->bound ? "bound to its host node(s)" : "not bound: the backing places it",
+			p->n.present, p->n.pages);
+		for (h = 0; h < NUMA_HOST_MAX_NODES; h++)
+			if (p->n.on[h])
+				fprintf(f, " host node %u: %" PRIu64, h, p->n.on[h]);
+		fprintf(f, "%s\n", p->n.off_plan ? " OFF-PLAN" : p->bound && p->n.present ? " ok" : "");
+	}
 }
 
 void numa_report__json(const struct numa_report *r, const struct topology *t, FILE *f)
@@ -300,6 +323,23 @@ void numa_report__json(const struct numa_report *r, const struct topology *t, FI
 		}
 		fprintf(f, "}, \"off_plan_pages\": %" PRIu64 ", \"ok\": %s}%s\n", n->off_plan,
 			n->off_plan ? "false" : "true", i + 1 < r->nr_nodes ? "," : "");
+	}
+	fprintf(f, "],\n\"pmem\": [\n");
+	for (i = 0; i < r->nr_pmem; i++) {
+		const struct numa_report_pmem *p = &r->pmem[i];
+		bool first = true;
+
+		fprintf(f, "{\"pmem\": %u, \"guest_node\": %u, \"bound\": %s, \"pages\": %" PRIu64
+			", \"touched\": %" PRIu64 ", \"on_host_node\": {", i, p->guest_node,
+			p->bound ? "true" : "false", p->n.pages, p->n.present);
+		for (h = 0; h < NUMA_HOST_MAX_NODES; h++) {
+			if (!p->n.on[h])
+				continue;
+			fprintf(f, "%s\"%u\": %" PRIu64, first ? "" : ", ", h, p->n.on[h]);
+			first = false;
+		}
+		fprintf(f, "}, \"off_plan_pages\": %" PRIu64 ", \"ok\": %s}%s\n", p->n.off_plan,
+			p->n.off_plan ? "false" : "true", i + 1 < r->nr_pmem ? "," : "");
 	}
 	fprintf(f, "]");
 	if (r->extra_json)

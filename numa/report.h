@@ -2,7 +2,8 @@
  * Placement report: where mvmm's threads and the guest's pages really are,
  * from the kernel's own answers — /proc/self/task and sched_getaffinity for
  * every thread, move_pages(2) (query mode, no move) over every page of each
- * guest node's RAM — compared with the plan in the guest topology. Anything
+ * guest node's RAM and of each pmem region — compared with the plan in the
+ * guest topology. Anything
  * that differs is counted as off-plan.
  */
 #ifndef MVMM_NUMA_REPORT_H
@@ -37,6 +38,15 @@ struct numa_report_node {
 	uint64_t off_plan;		/* present pages outside its host nodes */
 };
 
+/* A [pmem.NAME] region: its pages where the kernel has them, judged
+ * against its guest node's host nodes only when mvmm could bind it
+ * (gmem_region.bound, numa/mem.h). */
+struct numa_report_pmem {
+	unsigned guest_node;
+	bool bound;
+	struct numa_report_node n;	/* 4K pages */
+};
+
 struct numa_report {
 	const char *when;		/* "start", "signal", "exit" */
 	pid_t pid;
@@ -45,7 +55,9 @@ struct numa_report {
 	unsigned vcpus_missing;		/* vCPUs without a thread */
 	unsigned nr_nodes;
 	struct numa_report_node node[CONFIG_MAX_NODES];
-	unsigned off_plan;		/* threads + nodes + missing vCPUs off-plan */
+	unsigned nr_pmem;
+	struct numa_report_pmem pmem[CONFIG_MAX_PMEM];	/* in guest-physical order */
+	unsigned off_plan;		/* threads + nodes + bound pmem + missing vCPUs off-plan */
 	const char *extra_json;		/* caller's members appended to the JSON
 					 * object ("\"k\": v, ..."), or NULL */
 };

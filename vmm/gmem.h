@@ -27,6 +27,7 @@ struct gmem_region {
 	bool owned;		/* mapped by gmem (munmap on destroy) */
 	bool pmem;		/* persistent memory, not RAM (gmem__add_pmem) */
 	bool readonly;		/* pmem mapped PROT_READ: KVM_MEM_READONLY */
+	bool bound;		/* pmem whose host pages follow its node's policy */
 };
 
 struct gmem {

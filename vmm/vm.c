@@ -86,8 +86,8 @@ static int vm_get_supported_cpuid(struct vm *vm)
 }
 
 /* [pmem.NAME] at the topology's addresses: the backing mapped shared (or
- * private) and read-only when asked, gmem-owned (munmap on destroy). Host
- * memory is not bound: a file's or devdax's pages are where the backing is. */
+ * private) and read-only when asked, gmem-owned (munmap on destroy), bound
+ * to its guest node's host nodes where the backing allows it. */
 static int vm_map_pmem(struct vm *vm)
 {
 	const struct topology *t = vm->topology;
@@ -96,7 +96,9 @@ static int vm_map_pmem(struct vm *vm)
 	for (i = 0; i < t->nr_pmem; i++) {
 		const struct config_pmem *c = &vm->cfg->pmem[i];
 		int prot = PROT_READ | (c->readonly ? 0 : PROT_WRITE);
-		int fd, ret;
+		char err[CONFIG_ERR_LEN];
+		int fd, ret, bound;
+		unsigned r;
 		void *hva;
 
 		fd = open(c->path, (c->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -108,20 +110,27 @@ static int vm_map_pmem(struct vm *vm)
 		/* A private read-only map needs no write access; a private
 		 * writable one is copy-on-write (config_pmem.c). */
 		hva = mmap(NULL, t->pmem[i].size, prot, c->shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
-		ret = hva == MAP_FAILED ? -errno : 0;
-		close(fd);
-		if (ret) {
+		if (hva == MAP_FAILED) {
+			ret = -errno;
+			close(fd);
 			pr_err("[pmem.%s] cannot map %s: %s", c->name, c->path, strerror(-ret));
 			return ret;
 		}
-		ret = gmem__add_pmem(&vm->mem, t->pmem[i].gpa, t->pmem[i].size, hva,
-				     t->pmem[i].node, c->readonly, true);
+		/* Before KVM maps it: the guest node's host nodes, where the
+		 * backing lets a policy place pages (numa/mem.h). */
+		bound = numa_mem__bind_pmem(hva, t->pmem[i].size, fd, c->shared,
+					    &t->node[t->pmem[i].node], err, sizeof(err));
+		close(fd);
+		ret = bound < 0 ? bound : gmem__add_pmem(&vm->mem, t->pmem[i].gpa, t->pmem[i].size,
+							  hva, t->pmem[i].node, c->readonly, true);
 		if (ret < 0) {
 			munmap(hva, t->pmem[i].size);
-			pr_err("[pmem.%s] at 0x%llx: %s", c->name,
-			       (unsigned long long)t->pmem[i].gpa, strerror(-ret));
+			pr_err("[pmem.%s] %s: %s", c->name, c->path, bound < 0 ? err : strerror(-ret));
 			return ret;
 		}
+		for (r = 0; r < vm->mem.nr; r++)
+			if (vm->mem.regions[r].hva == hva)
+				vm->mem.regions[r].bound = bound == 1;
 	}
 	return 0;
 }

@@ -6,6 +6,9 @@
  * threads must show the affinity they were started with.
  */
 #include <errno.h>
+#include <sys/mman.h>
+#include <numaif.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +20,8 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -104,6 +109,99 @@ static void test_bind_and_report(void **state)
 	assert_int_equal(rep.node[0].off_plan, rep.node[0].present);
 	assert_true(rep.off_plan >= 1);
 	numa_report__free(&rep);
+	rig_done(&r);
+}
+
+/* A pmem file @path of @size, mapped shared (or private) and bound to guest
+ * node 0 of @r (host node 0). Returns numa_mem__bind_pmem's result. */
+static int map_pmem(struct rig *r, const char *path, bool shared, void **hva)
+{
+	uint64_t size = 2 * SZ_1M;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), ret;
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);	/* sparse */
+	*hva = mmap(NULL, size, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+	assert_true(*hva != MAP_FAILED);
+	ret = numa_mem__bind_pmem(*hva, size, fd, shared, &r->t->node[0], err, sizeof(err));
+	close(fd);
+	unlink(path);
+	if (ret >= 0)
+		assert_int_equal(gmem__add_pmem(&r->mem, 1ULL << 32, size, *hva, 0, false, true), 0);
+	r->mem.regions[r->mem.nr - 1].bound = ret == 1;
+	return ret;
+}
+
+/* A file name on a file system that is not tmpfs (the build tree's, else
+ * /var/tmp's). */
+static const char *disk_file(void)
+{
+	static const char *const dir[] = { ".", "/var/tmp" }, *const file[] = {
+		"mvmm-test-pmem", "/var/tmp/mvmm-test-pmem" };
+	struct statfs sfs;
+
+	for (unsigned i = 0; i < 2; i++)
+		if (!statfs(dir[i], &sfs) && sfs.f_type != TMPFS_MAGIC)
+			return file[i];
+	fail_msg("no disk file system for the test file");
+	return NULL;
+}
+
+/* pmem on tmpfs (or mapped private) takes its node's policy, a shared
+ * mapping of a file elsewhere does not; the report counts pmem pages apart
+ * from the node's RAM and judges them only where bound. */
+static void test_pmem_binding(void **state)
+{
+	unsigned long mask = 0;
+	struct numa_report rep;
+	struct rig r;
+	int mode = -1;
+	void *hva;
+
+	(void)state;
+	assert_int_equal(rig_map(&r, TWO_NODES), 0);
+	assert_int_equal(map_pmem(&r, "/dev/shm/mvmm-test-pmem", true, &hva), 1);
+	assert_int_equal(get_mempolicy(&mode, &mask, 64, hva, MPOL_F_ADDR), 0);
+	assert_int_equal(mode, MPOL_BIND);
+	assert_int_equal(mask, 1);
+	memset(hva, 0x5a, 3 * SZ_4K);
+	assert_int_equal(numa_report__collect(&rep, r.t, &r.mem, "test"), 0);
+	assert_int_equal(rep.nr_pmem, 1);
+	assert_true(rep.pmem[0].bound);
+	assert_int_equal(rep.pmem[0].guest_node, 0);
+	assert_int_equal(rep.pmem[0].n.pages, 2 * SZ_1M / SZ_4K);
+	assert_int_equal(rep.pmem[0].n.present, 3);
+	assert_int_equal(rep.pmem[0].n.on[0], 3);
+	assert_int_equal(rep.node[0].present, 0);	/* not the node's RAM */
+	numa_report__free(&rep);
+	/* Judged against the plan: claimed on host node 1, all off-plan. */
+	idset__clear(&r.t->node[0].host_nodes);
+	idset__add(&r.t->node[0].host_nodes, 1);
+	assert_int_equal(numa_report__collect(&rep, r.t, &r.mem, "test"), 0);
+	assert_int_equal(rep.pmem[0].n.off_plan, 3);
+	assert_true(rep.off_plan >= 1);
+	numa_report__free(&rep);
+	rig_done(&r);
+
+	/* A shared file on a disk file system (not tmpfs): left to the page
+	 * cache, so neither bound nor judged. */
+	assert_int_equal(rig_map(&r, TWO_NODES), 0);
+	assert_int_equal(map_pmem(&r, disk_file(), true, &hva), 0);
+	assert_int_equal(get_mempolicy(&mode, &mask, 64, hva, MPOL_F_ADDR), 0);
+	assert_int_equal(mode, MPOL_DEFAULT);
+	memset(hva, 0x5a, SZ_4K);
+	idset__clear(&r.t->node[0].host_nodes);
+	idset__add(&r.t->node[0].host_nodes, 1);
+	assert_int_equal(numa_report__collect(&rep, r.t, &r.mem, "test"), 0);
+	assert_false(rep.pmem[0].bound);
+	assert_int_equal(rep.pmem[0].n.present, 1);
+	assert_int_equal(rep.pmem[0].n.off_plan, 0);
+	numa_report__free(&rep);
+	rig_done(&r);
+
+	/* Private (copy-on-write) pages are anonymous: bound anywhere. */
+	assert_int_equal(rig_map(&r, TWO_NODES), 0);
+	assert_int_equal(map_pmem(&r, disk_file(), false, &hva), 1);
 	rig_done(&r);
 }
 
@@ -416,6 +514,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bind_and_report),
 		cmocka_unit_test(test_prefault),
+		cmocka_unit_test(test_pmem_binding),
 		cmocka_unit_test(test_thp),
 		cmocka_unit_test(test_mem_path),
 		cmocka_unit_test(test_no_hugepages),
