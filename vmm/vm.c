@@ -50,7 +50,14 @@ static int vm_check_caps(struct vm *vm)
 	if (max_vcpus <= 0)
 		max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
 	if (max_vcpus > 0 && vm->nr_vcpus > (unsigned)max_vcpus) {
-		pr_err("%u vCPUs requested, this KVM allows at most %d", vm->nr_vcpus, max_vcpus);
+		char err[CONFIG_ERR_LEN];
+
+		/* Only KVM knows its limit: the one check of the config that
+		 * needs /dev/kvm open (still before the VM exists). */
+		config__errorf(vm->cfg, err, sizeof(err), vm->cfg->line.cpus, "machine", "cpus",
+			       "expected at most %d vCPUs (this KVM's KVM_CAP_MAX_VCPUS), got %u",
+			       max_vcpus, vm->nr_vcpus);
+		pr_err("%s", err);
 		return -EINVAL;
 	}
 	return 0;
