@@ -8,7 +8,8 @@
 # "# modules: a b" lines add stock-kernel modules that shape's test host loads,
 # "# guest-modules: a b" ones modules of the inner guest's initramfs; a
 # "# kvm-amd: PARAMS" line gives the test host's kvm_amd other parameters
-# (nested=1 for nested.sh), which makes a shape of its own.
+# (nested=1 for nested.sh), which makes a shape of its own, as "# needs:
+# nvdimm" does (a test host with an emulated NVDIMM, for devdax).
 #
 # usage: tests/testhost/run-guest-tests.sh [SCENARIO...] [TESTHOST-OPTION...]
 #   SCENARIO          run only these (default: SUITE)
@@ -35,7 +36,7 @@ done
 # Group by host shape, keeping the suite order within a group. A shape is
 # the host's node count, plus its kvm_amd parameters when a scenario names
 # some.
-declare -A group=() needq=() needi=() hmods=() hnodes=() kparams=()
+declare -A group=() needq=() needi=() hmods=() hnodes=() kparams=() nvd=()
 order=()
 for s in "${names[@]}"; do
 	[ -f "$scen_dir/$s.sh" ] || th_die "no scenario $s ($scen_dir/$s.sh)"
@@ -44,6 +45,9 @@ for s in "${names[@]}"; do
 	kp=$(sed -n 's/^# kvm-amd: *//p' "$scen_dir/$s.sh" | head -n 1)
 	k=$n
 	[ -z "$kp" ] || k=$n-$(printf %s "$kp" | tr -c 'a-z0-9' '_')
+	# "# needs: nvdimm": a test host with an emulated NVDIMM (devdax),
+	# a shape of its own.
+	grep -q '^# needs: nvdimm' "$scen_dir/$s.sh" && { k=$k-nvdimm; nvd[$k]=1; }
 	hnodes[$k]=$n
 	[ -z "$kp" ] || kparams[$k]=$kp
 	# "# needs: qemu": that shape's test host also gets QEMU (comparisons).
@@ -95,7 +99,7 @@ run_shape() {	# SHAPE: writes guest-nodesSHAPE.final, one result line per scenar
 		"$testhost" --run "$run" --host-nodes "$n" \
 			--host-cpus $((n > 2 ? n : 2 / n * n)) --scenarios "$todo" \
 			${needq[$k]:+--with-qemu} ${needi[$k]:+"${image_opts[@]}"} ${hmods[$k]:-} \
-			${kparams[$k]+--kvm-amd "${kparams[$k]}"} \
+			${kparams[$k]+--kvm-amd "${kparams[$k]}"} ${nvd[$k]:+--nvdimm 256} \
 			${opts[@]+"${opts[@]}"} || true
 		res=$TH_BUILD/$run.results
 		fault=$(th_host_fault "$TH_BUILD/$run.log")

@@ -16,6 +16,9 @@
 #   --add SRC:DST         extra file in the test host (repeatable)
 #   --module NAME         extra stock-kernel module loaded in the test host
 #   --bin PATH            an executable (with its libraries) in /testhost/bin
+#   --nvdimm MIB          an emulated NVDIMM of MIB MiB on the test host's last
+#                         node (QEMU nvdimm, no labels; loads nfit, nd_pmem,
+#                         dax_pmem, device_dax and adds ndctl), for devdax
 #   --disk FILE           a raw image as the test host's read-only virtio disk
 #                         (/dev/vda inside; loads virtio_pci and virtio_blk)
 #   --guest-add SRC:DST   extra file in the inner guest's initramfs
@@ -48,7 +51,7 @@ mvmm_bin=${MVMM_BIN:-$REPO_ROOT/mvmm}; per_timeout=240; timeout=; demo=; stream=
 tcg=${TH_TCG:-multi}; host_append=${TH_HOST_APPEND:-}
 kvm_amd=${TH_KVM_AMD-vgif=0 nested=0 npt=0}; progress_timeout=; cpu=${TH_CPU:-max}
 # Every test host can bridge TAPs and run vhost-net (net.sh, cluster.sh).
-adds=(); mods=(tun bridge vhost_net); gargs=(); disk=; bins=()
+adds=(); mods=(tun bridge vhost_net); gargs=(); disk=; bins=(); nvdimm=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--run) run=$2; shift 2 ;;
@@ -63,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--module) mods+=("$2"); shift 2 ;;
 	--bin) bins+=("$2"); shift 2 ;;
 	--disk) disk=$2; mods+=(virtio_pci virtio_blk); shift 2 ;;
+	--nvdimm) nvdimm=$2; mods+=(nfit nd_pmem dax_pmem device_dax); bins+=(/usr/bin/ndctl); shift 2 ;;
 	--guest-add) gargs+=(--add "$2"); shift 2 ;;
 	--guest-module) gargs+=(--module "$2"); shift 2 ;;
 	--guest-bin) gargs+=(--bin "$2"); shift 2 ;;
@@ -241,7 +245,12 @@ FROZEN_AFTER=60
 # ---- boot -----------------------------------------------------------------
 qemu_args() {
 	local i per_cpu=$((hcpus / nodes)) per_mem=$((hmem / nodes))
-	echo -machine q35 -accel "tcg,thread=$tcg" -cpu "$cpu" -smp "$hcpus" -m "${hmem}M"
+	if [ -n "$nvdimm" ]; then
+		echo -machine q35,nvdimm=on -accel "tcg,thread=$tcg" -cpu "$cpu" -smp "$hcpus"
+		echo -m "${hmem}M,slots=1,maxmem=$((hmem + nvdimm))M"
+	else
+		echo -machine q35 -accel "tcg,thread=$tcg" -cpu "$cpu" -smp "$hcpus" -m "${hmem}M"
+	fi
 	if [ "$nodes" -gt 1 ]; then
 		for ((i = 0; i < nodes; i++)); do
 			echo -object "memory-backend-ram,id=m$i,size=${per_mem}M"
@@ -252,6 +261,15 @@ qemu_args() {
 		echo -device pxb-pcie,id=thpxb,bus_nr=0x40,numa_node=1,bus=pcie.0
 		echo -device pcie-root-port,id=thrp,bus=thpxb,chassis=40
 		echo -device edu,bus=thrp
+	fi
+	# An NVDIMM without labels: the test host sees one raw pmem namespace
+	# (as mvmm's guests do) and can make it a devdax one. Backed by a
+	# sparse file of this run, on the last node (the guest's node 1).
+	if [ -n "$nvdimm" ]; then
+		rm -f "$TH_BUILD/$run.nvdimm"
+		truncate -s "${nvdimm}M" "$TH_BUILD/$run.nvdimm"
+		echo -object "memory-backend-file,id=thnv,share=on,mem-path=$TH_BUILD/$run.nvdimm,size=${nvdimm}M,align=2M"
+		echo -device "nvdimm,memdev=thnv,id=thnvdimm,node=$((nodes - 1))"
 	fi
 	# The test host's own disk (the Debian image for the disk-image boot):
 	# read-only, so nothing in the test host can change the cached image.
