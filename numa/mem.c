@@ -169,18 +169,22 @@ int numa_mem__bind_pmem(void *hva, uint64_t size, int fd, bool shared, const str
 			char *err, size_t errlen)
 {
 	struct statfs sfs;
+	struct stat st;
 	char list[64];
 	int e;
 
 	if (idset__empty(&nd->host_nodes))
 		return 0;
-	if (fstatfs(fd, &sfs) < 0) {
+	if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0) {
 		e = errno;
-		snprintf(err, errlen, "fstatfs: %s", strerror(e));
+		snprintf(err, errlen, "fstat: %s", strerror(e));
 		return -e;
 	}
-	/* Shared pages of other files are the page cache's or the device's. */
-	if (shared && sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC)
+	/* Shared pages of other files are the page cache's, a device's
+	 * (devdax: its node in /dev, which is devtmpfs, tmpfs's magic) the
+	 * device's. */
+	if (shared && (!S_ISREG(st.st_mode) ||
+		       (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC)))
 		return 0;
 	/* The policy places pages allocated from now on (for tmpfs: the
 	 * file's shared policy); pages the file already has stay put. */

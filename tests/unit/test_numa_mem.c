@@ -202,6 +202,20 @@ static void test_pmem_binding(void **state)
 	/* Private (copy-on-write) pages are anonymous: bound anywhere. */
 	assert_int_equal(rig_map(&r, TWO_NODES), 0);
 	assert_int_equal(map_pmem(&r, disk_file(), false, &hva), 1);
+	/* A device node in /dev (devtmpfs: tmpfs's magic) is not a tmpfs file:
+	 * a devdax's pages are the device's. */
+	{
+		struct topo_node nd = r.t->node[0];
+		int fd = open("/dev/zero", O_RDWR);
+		void *p;
+
+		assert_true(fd >= 0);
+		p = mmap(NULL, SZ_1M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		assert_true(p != MAP_FAILED);
+		assert_int_equal(numa_mem__bind_pmem(p, SZ_1M, fd, true, &nd, err, sizeof(err)), 0);
+		munmap(p, SZ_1M);
+		close(fd);
+	}
 	rig_done(&r);
 }
 
