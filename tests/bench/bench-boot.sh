@@ -7,7 +7,9 @@
 # bootstamp times fork -> the guest's "@@INIT-REACHED" line and samples the
 # VMM's memory at that moment. After the timed rounds, one more boot per VMM
 # with the kvm exits counted in the kernel (exits-lib.sh: @@EXITS lines, not
-# timed: counting costs time). tests/bench/run-bench.sh reads the lines.
+# timed: counting costs time). Then INITCALL_ROUNDS (3) boots per VMM,
+# alternating, with initcall_debug: "@@INITCALLS vmm=V round=N" and the
+# guest's "@@INITCALL NAME USECS" lines. tests/bench/run-bench.sh reads them.
 . /testhost/scenarios/lib.sh
 . /testhost/scenarios/exits-lib.sh
 
@@ -51,4 +53,24 @@ for v in mvmm qemu; do
 	line=$(run_$v | tail -n 1)
 	case $line in *" exit=0") ;; *) fail "$v counted boot: $line" ;; esac
 	exits_print "$v" count
+done
+# Where the kernel's own boot goes: each initcall's time under both VMMs.
+initcalls() {	# VMM ROUND
+	_app="$APPEND initcall_debug log_buf_len=4M mvmm.run=/bin/initcalls-inguest.sh"
+	echo "@@INITCALLS vmm=$1 round=$2"
+	case $1 in
+	mvmm) timeout 120 mvmm --config /testhost/bench/bench.ini --kernel "$VMLINUZ" \
+		--initrd "$INITRD" --append "$_app" 2>/dev/null </dev/null ;;
+	qemu) timeout 120 qemu-system-x86_64 -machine q35,accel=kvm -cpu host -smp $CPUS -m $MEM \
+		-nodefaults -nographic -serial stdio -no-reboot \
+		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$_app" 2>/dev/null </dev/null ;;
+	esac | tr -d '\r' | grep '^@@INITCALL ' >"$OUT/initcalls.$1.$2"
+	[ -s "$OUT/initcalls.$1.$2" ] || fail "$1 initcall boot $2: no @@INITCALL lines"
+	cat "$OUT/initcalls.$1.$2"
+}
+i=1
+while [ $i -le "${INITCALL_ROUNDS:-3}" ]; do
+	if [ $((i % 2)) -eq 1 ]; then initcalls mvmm $i; initcalls qemu $i
+	else initcalls qemu $i; initcalls mvmm $i; fi
+	i=$((i + 1))
 done
