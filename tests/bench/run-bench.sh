@@ -85,12 +85,12 @@ fi
 # medians of the initcall boots per VMM, difference in ms.
 tr -d '\r' <"$TH_BUILD/bench.detail.log" | grep -a '^@@INITCALLS \|^@@INITCALL ' >"$TH_BUILD/bench.initcalls"
 awk '
-/^@@INITCALLS / { split($2, kv, "="); v = kv[2]; next }
-{ k = ++n[v, $2]; t[v, $2, k] = $3 / 1000; names[$2] = 1; runs[v] = k > runs[v] ? k : runs[v] }
+/^@@INITCALLS / { split($2, kv, "="); v = kv[2]; b = ++runs[v]; next }
+# A name may run more than once per boot (module inits): summed per boot.
+{ t[v, $2, b] += $3 / 1000; names[$2] = 1 }
 function med(v, c,   i, j, m, x, y) {
-	m = n[v, c]
-	if (!m) return 0
-	for (i = 1; i <= m; i++) x[i] = t[v, c, i]
+	m = runs[v]
+	for (i = 1; i <= m; i++) x[i] = t[v, c, i] + 0
 	for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (x[j] < x[i]) { y = x[i]; x[i] = x[j]; x[j] = y }
 	return m % 2 ? x[(m + 1) / 2] : (x[m / 2] + x[m / 2 + 1]) / 2
 }
