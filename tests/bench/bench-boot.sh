@@ -9,7 +9,9 @@
 # with the kvm exits counted in the kernel (exits-lib.sh: @@EXITS lines, not
 # timed: counting costs time). Then INITCALL_ROUNDS (3) boots per VMM,
 # alternating, with initcall_debug: "@@INITCALLS vmm=V round=N" and the
-# guest's "@@INITCALL NAME USECS" lines. tests/bench/run-bench.sh reads them.
+# guest's "@@INITCALL NAME USECS" lines; then EXIT_ROUNDS (3) boots per
+# VMM measuring one PIO and one MMIO exit from inside the guest ("@@EXITNS").
+# tests/bench/run-bench.sh reads them.
 . /testhost/scenarios/lib.sh
 . /testhost/scenarios/exits-lib.sh
 
@@ -72,5 +74,27 @@ i=1
 while [ $i -le "${INITCALL_ROUNDS:-3}" ]; do
 	if [ $((i % 2)) -eq 1 ]; then initcalls mvmm $i; initcalls qemu $i
 	else initcalls qemu $i; initcalls mvmm $i; fi
+	i=$((i + 1))
+done
+# One exit's round trip, PIO and MMIO, from inside the guest (exit-bench):
+# mvmm with a mock-accel PF, QEMU with edu, EXIT_ROUNDS (3) boots each.
+exitbench() {	# VMM ROUND
+	_app="$APPEND mvmm.run=/bin/exitbench-inguest.sh"
+	case $1 in
+	mvmm) timeout 120 mvmm --config /testhost/bench/bench.ini --set device.acc0.type=mock-accel \
+		--kernel "$VMLINUZ" --initrd "$INITRD" --append "$_app" 2>/dev/null </dev/null ;;
+	qemu) timeout 120 qemu-system-x86_64 -machine q35,accel=kvm -cpu host -smp $CPUS -m $MEM \
+		-nodefaults -nographic -serial stdio -no-reboot -device edu \
+		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$_app" 2>/dev/null </dev/null ;;
+	esac | tr -d '\r' | sed -n "s/^@@EXITBENCH \([a-z]*\) exit-bench: [a-z]* [0-9]* reads, \([0-9]*\) ns each.*/@@EXITNS vmm=$1 round=$2 mode=\1 ns=\2/p" \
+		>"$OUT/exitbench.$1.$2"
+	[ "$(wc -l <"$OUT/exitbench.$1.$2")" = 2 ] ||
+		fail "$1 exit-bench boot $2: expected a pio and an mmio figure, got: $(cat "$OUT/exitbench.$1.$2")"
+	cat "$OUT/exitbench.$1.$2"
+}
+i=1
+while [ $i -le "${EXIT_ROUNDS:-3}" ]; do
+	if [ $((i % 2)) -eq 1 ]; then exitbench mvmm $i; exitbench qemu $i
+	else exitbench qemu $i; exitbench mvmm $i; fi
 	i=$((i + 1))
 done

@@ -23,7 +23,9 @@ tests/testhost/testhost.sh --run bench --with-qemu --scenarios bench-boot \
 	--add "$TH_BUILD/bench.rounds:/testhost/bench/rounds" \
 	--add build/tools/bootstamp:/testhost/bin/bootstamp \
 	--guest-add tests/bench/initcalls-inguest.sh:bin/initcalls-inguest.sh \
-	--scenario-timeout $((rounds * 2 * 130 + 6 * 130)) --timeout $((rounds * 2 * 130 + 6 * 130 + 120)) \
+	--guest-add tests/bench/exitbench-inguest.sh:bin/exitbench-inguest.sh \
+	--guest-add build/tools/exit-bench:bin/exit-bench \
+	--scenario-timeout $((rounds * 2 * 130 + 12 * 130)) --timeout $((rounds * 2 * 130 + 12 * 130 + 120)) \
 	>"$TH_BUILD/bench.summary" 2>&1 || {
 	cat "$TH_BUILD/bench.summary"
 	echo "bench: the benchmark run failed (log: $TH_BUILD/bench.log)" >&2
@@ -107,7 +109,25 @@ END {
 		printf "%-40s %10.1f %10.1f %+10.1f\n", best, med("mvmm", best), med("qemu", best), d[best]
 	}
 }' "$TH_BUILD/bench.initcalls"
-echo "raw data: $TH_BUILD/bench.data, $TH_BUILD/bench.exits, $TH_BUILD/bench.initcalls"
+# One exit's round trip from inside the guest: medians over the boots.
+tr -d '\r' <"$TH_BUILD/bench.detail.log" | grep -a '^@@EXITNS ' >"$TH_BUILD/bench.exitns"
+awk '
+{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+  k = ++n[f["vmm"], f["mode"]]; ns[f["vmm"], f["mode"], k] = f["ns"] + 0 }
+function med(v, m,   i, j, c, x, y) {
+	c = n[v, m]
+	for (i = 1; i <= c; i++) x[i] = ns[v, m, i]
+	for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { y = x[i]; x[i] = x[j]; x[j] = y }
+	return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2
+}
+END {
+	if (!n["mvmm", "pio"] || !n["qemu", "pio"]) { print "bench: no exit round-trip data"; exit 0 }
+	printf "\none exit to the VMM and back, from inside the guest (exit-bench, medians of %d boots):\n", n["mvmm", "pio"]
+	printf "%-44s %10s %10s %10s\n", "", "mvmm ns", "qemu ns", "mvmm/qemu"
+	printf "%-44s %10d %10d %10.2f\n", "PIO read, COM1 scratch (16550)", med("mvmm", "pio"), med("qemu", "pio"), med("mvmm", "pio") / med("qemu", "pio")
+	printf "%-44s %10d %10d %10.2f\n", "MMIO read, BAR0 (mock-accel / QEMU edu)", med("mvmm", "mmio"), med("qemu", "mmio"), med("mvmm", "mmio") / med("qemu", "mmio")
+}' "$TH_BUILD/bench.exitns"
+echo "raw data: $TH_BUILD/bench.data, $TH_BUILD/bench.exits, $TH_BUILD/bench.initcalls, $TH_BUILD/bench.exitns"
 # Setup cost needs no guest to boot: on this machine's own /dev/kvm.
 tests/bench/setup-cost.sh 2>/dev/null
 
