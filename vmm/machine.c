@@ -736,6 +736,8 @@ static int machine_preflight(const struct vm_config *cfg, char *err, size_t errl
 	}
 	preflight__collect(pf, cfg, &h);
 	ret = preflight__check(pf, cfg, err, errlen);
+	if (!ret && pf->warning[0])
+		pr_warn("%s", pf->warning);
 	if (!ret && (ret = preflight__apply(pf)) < 0)
 		snprintf(err, errlen, "cannot raise RLIMIT_NOFILE to %u: %s", pf->nofile_need,
 			 strerror(-ret));

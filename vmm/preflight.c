@@ -241,10 +241,9 @@ void preflight__collect(struct preflight *pf, const struct vm_config *cfg,
 {
 	int (*can_rw)(const char *) = h->can_rw ? h->can_rw : real_can_rw;
 	const char *vsock = getenv("MVMM_VHOST_VSOCK");
-	uint64_t dev_mem = 0, ram = cfg->memory, need;
-	const char *sec, *key;
-	char dsec[40], why[160];
-	unsigned i, line;
+	uint64_t dev_mem = 0, ram = cfg->memory;
+	char why[160];
+	unsigned i;
 
 	memset(pf, 0, sizeof(*pf));
 	add_dev(pf, can_rw, KVM_PATH, 0, NULL, NULL, "every VM",
@@ -287,28 +286,23 @@ void preflight__collect(struct preflight *pf, const struct vm_config *cfg,
 		if (!stat(cfg->mem_path, &st) && !S_ISDIR(st.st_mode))
 			ram = 0;	/* a file's pages can be written back */
 	}
-	need = ram + dev_mem;
-	if (!h->mem_available || !need)
+	if (!h->mem_available)
 		return;
-	if (ram) {
-		sec = "machine";
-		key = "memory";
-		line = cfg->line.memory;
-	} else {	/* device memory alone: name the first device that has some */
-		for (i = 0; !cfg->devices[i].memory_size && !cfg->devices[i].vf_memory_size; i++)
-			;
-		snprintf(dsec, sizeof(dsec), "device.%s", cfg->devices[i].name);
-		sec = dsec;
-		key = cfg->devices[i].memory_size ? "memory_size" : "vf_memory_size";
-		line = cfg->devices[i].memory_size ? cfg->devices[i].line.memory_size :
-						     cfg->devices[i].line.vf_memory_size;
-	}
-	snprintf(why, sizeof(why), "%" PRIu64 " MiB of guest RAM, %" PRIu64 " MiB of device memory (%" PRIu64
-		 " MiB available)", ram >> 20, dev_mem >> 20, h->mem_available >> 20);
-	add(pf, need <= h->mem_available, line, sec, key, "memory", why,
-	    "expected guest RAM and device memory to fit the host's %" PRIu64 " MiB available (MemAvailable), got %" PRIu64
-	    " + %" PRIu64 " MiB (lower it, or free host memory)",
-	    h->mem_available >> 20, ram >> 20, dev_mem >> 20);
+	/* Guest RAM must fit; device memory is sparse (MAP_NORESERVE, a
+	 * 16 GiB BAR by default), so only a note when the guest could fill
+	 * it beyond what the host has. */
+	snprintf(why, sizeof(why), "%" PRIu64 " MiB of guest RAM (%" PRIu64 " MiB available)", ram >> 20,
+		 h->mem_available >> 20);
+	if (ram)
+		add(pf, ram <= h->mem_available, cfg->line.memory, "machine", "memory", "memory", why,
+		    "expected guest RAM within the host's %" PRIu64 " MiB available (MemAvailable), got %" PRIu64
+		    " MiB (lower it, or free host memory)",
+		    h->mem_available >> 20, ram >> 20);
+	if (dev_mem && ram + dev_mem > h->mem_available)
+		snprintf(pf->warning, sizeof(pf->warning),
+			 "device memory: %" PRIu64 " MiB, sparse; a guest that writes all of it and its RAM needs %" PRIu64
+			 " MiB more than the host has available", dev_mem >> 20,
+			 (ram + dev_mem - h->mem_available) >> 20);
 }
 
 int preflight__check(const struct preflight *pf, const struct vm_config *cfg, char *err,
@@ -352,4 +346,6 @@ void preflight__print(const struct preflight *pf, FILE *f)
 	for (i = 0; i < pf->nr; i++)
 		fprintf(f, "  %-7s %s: %s\n", pf->item[i].ok ? "ok" : "MISSING", pf->item[i].what,
 			pf->item[i].why);
+	if (pf->warning[0])
+		fprintf(f, "  note    %s\n", pf->warning);
 }

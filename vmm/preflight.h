@@ -15,9 +15,11 @@
  *  - Limits: open files (an upper bound of the fds the config's vCPUs,
  *    devices and queues hold, against RLIMIT_NOFILE: the soft limit is
  *    raised up to the hard one by preflight__apply, beyond it is an error
- *    unless CAP_SYS_RESOURCE), and guest RAM + mock-accel device memory
- *    against the host's MemAvailable (RAM from a hugetlb pool or a regular
- *    file is not counted there; numa_plan checks huge pages).
+ *    unless CAP_SYS_RESOURCE), and guest RAM against the host's
+ *    MemAvailable (RAM from a hugetlb pool or a regular file is not counted
+ *    there; numa_plan checks huge pages). mock-accel device memory is
+ *    sparse (a 16 GiB BAR by default): only a warning when the guest could
+ *    fill it beyond what is available.
  *
  * preflight__collect is pure given @host (tests pass their own);
  * preflight__host reads this process's.
@@ -68,6 +70,7 @@ struct preflight {
 	unsigned nr;
 	unsigned nofile_need;		/* upper bound of open files */
 	bool raise_nofile;		/* soft limit below nofile_need */
+	char warning[192];		/* "" or a note that is no error (device memory) */
 };
 
 int preflight__host(struct preflight_host *h);
