@@ -37,6 +37,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* A stop request leaves one queued real-time signal: take them all, or
+ * the queue fills up to RLIMIT_SIGPENDING, which is per user: every other
+ * process of the user (a unit test, an mvmm) then fails to signal. */
+static void drain_stop_signals(void)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIG_VM_STOP);
+	while (sigtimedwait(&set, NULL, &zero) == SIG_VM_STOP)
+		;
+}
+
 static uint16_t pick_port(struct fz *f)
 {
 	uint8_t b = fz_u8(f);
@@ -94,5 +108,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	console__destroy(&con);
 	bus__destroy(&vm.pio);
+	drain_stop_signals();
 	return 0;
 }
