@@ -49,6 +49,7 @@ static void drain_stop_signals(void)
 	sigaddset(&set, SIG_VM_STOP);
 	while (sigtimedwait(&set, NULL, &zero) == SIG_VM_STOP)
 		;
+	FZ_CHECK(sigpending(&set) == 0 && !sigismember(&set, SIG_VM_STOP));
 }
 
 static uint16_t pick_port(struct fz *f)
