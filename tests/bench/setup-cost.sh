@@ -2,9 +2,12 @@
 # Setup cost, on this machine's own /dev/kvm (no guest needs to boot, so no
 # TCG noise): process start (its execve) to the first KVM_RUN, from
 # `strace -f -ttt -e trace=execve,ioctl`, for mvmm and QEMU q35 with the
-# same shape (2 vCPUs, 512M, direct kernel boot), alternating, N runs each
-# (BENCH_SETUP_RUNS, default 7); medians, minimums and the ratio. strace
-# slows both alike (every ioctl is traced). Skipped without /dev/kvm.
+# same shape, alternating, N runs each (BENCH_SETUP_RUNS, default 7);
+# medians, minimums and the ratio; for two shapes: "flat" (2 vCPUs, 512M,
+# direct kernel boot) and "2-node" (two guest nodes of 1 vCPU and 256M, two
+# NUMA expander buses, each with a device: mvmm's mock-accel PF with 2 VFs,
+# QEMU's pxb-pcie + root port + edu). strace slows both alike (every ioctl
+# is traced). Skipped without /dev/kvm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/testhost/lib.sh
@@ -26,23 +29,44 @@ first_run_ms() {	# STRACE-FILE: from the VMM's own execve (not timeout's)
 	     /KVM_RUN/ && !t1 { t1 = $2 }
 	     END { if (t0 && t1) printf "%.1f", (t1 - t0) * 1000; else print "none" }' "$1"
 }
-one() {	# VMM I
-	if [ "$1" = mvmm ]; then
+# The two-node shape for each VMM (no host binding: this machine may have
+# one node).
+MVMM_2NODE="--set numa.0.cpus=0 --set numa.0.memory=256M --set numa.1.cpus=1 --set numa.1.memory=256M"
+for i in 0 1; do
+	MVMM_2NODE="$MVMM_2NODE --set pcie.numa$i.bus=$((16 * (i + 1))) --set pcie.numa$i.numa=$i
+		--set device.acc$i.type=mock-accel --set device.acc$i.bus=numa$i --set device.acc$i.vfs=2
+		--set device.acc$i.memory_size=64M --set device.acc$i.vf_memory_size=16M"
+done
+QEMU_2NODE="-object memory-backend-ram,id=m0,size=256M -object memory-backend-ram,id=m1,size=256M
+	-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1"
+for i in 0 1; do
+	QEMU_2NODE="$QEMU_2NODE -device pxb-pcie,id=pxb$i,bus_nr=$((16 * (i + 1))),numa_node=$i,bus=pcie.0
+		-device pcie-root-port,id=rp$i,bus=pxb$i,chassis=$((i + 1)) -device edu,bus=rp$i"
+done
+one() {	# SHAPE VMM I
+	local extra_m= extra_q=
+	[ "$1" = 2-node ] && { extra_m=$MVMM_2NODE; extra_q=$QEMU_2NODE; }
+	if [ "$2" = mvmm ]; then
+		# shellcheck disable=SC2086
 		strace -f -ttt -e trace=execve,ioctl -o "$t/st" timeout 5 ./mvmm --kernel "$KVMLINUZ" \
-			--set machine.cpus=2 --set machine.memory=512M --timeout 1s >/dev/null 2>&1 || true
+			--set machine.cpus=2 --set machine.memory=512M $extra_m --timeout 1s >/dev/null 2>&1 || true
 	else
+		# shellcheck disable=SC2086
 		strace -f -ttt -e trace=execve,ioctl -o "$t/st" timeout 2 qemu-system-x86_64 \
-			-machine q35,accel=kvm -cpu $cpu -smp 2 -m 512M -nodefaults -nographic \
+			-machine q35,accel=kvm -cpu $cpu -smp 2 -m 512M $extra_q -nodefaults -nographic \
 			-serial null -monitor none -kernel "$KVMLINUZ" >/dev/null 2>&1 || true
 	fi
-	echo "$1 $(first_run_ms "$t/st")" >>"$t/data"
+	echo "$1 $2 $(first_run_ms "$t/st")" >>"$t/data"
 }
-for i in $(seq 1 "$runs"); do
-	if [ $((i % 2)) = 1 ]; then one mvmm "$i"; one qemu "$i"; else one qemu "$i"; one mvmm "$i"; fi
+for shape in flat 2-node; do
+	for i in $(seq 1 "$runs"); do
+		if [ $((i % 2)) = 1 ]; then one $shape mvmm "$i"; one $shape qemu "$i"
+		else one $shape qemu "$i"; one $shape mvmm "$i"; fi
+	done
 done
 grep -q ' none$' "$t/data" && th_die "setup cost: a VMM never reached KVM_RUN: $(grep ' none$' "$t/data" | head -n 1)"
 awk -v cpu="$cpu" '
-	{ v[$1, ++n[$1]] = $2 }
+	{ k = $1 " " $2; v[k, ++n[k]] = $3; shapes[$1] = 1 }
 	function med(k,   i, j, c, a, x) {
 		c = n[k]; for (i = 1; i <= c; i++) a[i] = v[k, i]
 		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
@@ -50,8 +74,12 @@ awk -v cpu="$cpu" '
 		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
 	}
 	END {
-		m = med("mvmm"); q = med("qemu")
-		printf "setup cost, start -> first KVM_RUN (this machine'"'"'s /dev/kvm, %d runs each, strace):\n", n["mvmm"]
-		printf "  mvmm %.1f ms median, %.1f min; QEMU q35 (-cpu %s) %.1f ms median, %.1f min\n", m, mn["mvmm"], cpu, q, mn["qemu"]
-		printf "  ratio mvmm/QEMU (medians): %.2f   (target <= 0.20)\n", m / q
+		printf "setup cost, start -> first KVM_RUN (this machine'"'"'s /dev/kvm, %d runs each, strace; QEMU q35 -cpu %s):\n", n["flat mvmm"], cpu
+		split("flat 2-node", order, " ")
+		for (o = 1; o <= 2; o++) {
+			s = order[o]
+			m = med(s " mvmm"); q = med(s " qemu")
+			printf "  %-7s mvmm %.1f ms median, %.1f min; QEMU %.1f ms median, %.1f min; ratio %.2f (target <= 0.20)\n", \
+				s, m, mn[s " mvmm"], q, mn[s " qemu"], m / q
+		}
 	}' "$t/data"
