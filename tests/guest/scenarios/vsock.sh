@@ -45,7 +45,7 @@ one_line_before_vm() {
 
 # ---- 0: no vhost-vsock device ---------------------------------------------
 one_line_before_vm nodev MVMM_VHOST_VSOCK=/dev/no-vhost-vsock \
-	"^mvmm: $CFG:[0-9]+: \[vsock\]: /dev/no-vhost-vsock: No such file or directory \(load the module: modprobe vhost_vsock\)$"
+	"^mvmm: $CFG:[0-9]+: \[vsock\]: expected read-write access to /dev/no-vhost-vsock \(\[vsock\], the guest's virtio-vsock\), got: No such file or directory \(modprobe vhost_vsock\)$"
 
 # ---- 1: boot, echo both ways ----------------------------------------------
 # Until the guest connects: after its boot and the first echo.
