@@ -76,7 +76,7 @@ int gmem__map_anon(struct gmem *m, uint64_t gpa, uint64_t size, int guest_node)
 }
 
 int gmem__add_pmem(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node,
-		   bool readonly, bool owned)
+		   unsigned flags)
 {
 	struct gmem_region *r;
 	int err;
@@ -84,8 +84,9 @@ int gmem__add_pmem(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int g
 	r = region_insert(m, gpa, size, hva, guest_node, &err);
 	if (r) {
 		r->pmem = true;
-		r->readonly = readonly;
-		r->owned = owned;
+		r->readonly = flags & GMEM_PMEM_READONLY;
+		r->owned = flags & GMEM_PMEM_OWNED;
+		r->bound = flags & GMEM_PMEM_BOUND;
 	}
 	return err;
 }

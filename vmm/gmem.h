@@ -42,9 +42,13 @@ int gmem__add(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_
 int gmem__adopt(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node);
 /* Add a region backed by fresh anonymous memory (MAP_NORESERVE). */
 int gmem__map_anon(struct gmem *m, uint64_t gpa, uint64_t size, int guest_node);
-/* Add persistent memory mapped by the caller; @owned: munmap on destroy. */
+/* gmem__add_pmem @flags. */
+#define GMEM_PMEM_READONLY	(1u << 0)	/* mapped PROT_READ: KVM_MEM_READONLY */
+#define GMEM_PMEM_OWNED		(1u << 1)	/* munmap on destroy */
+#define GMEM_PMEM_BOUND		(1u << 2)	/* host pages follow its node's policy */
+/* Add persistent memory mapped by the caller. */
 int gmem__add_pmem(struct gmem *m, uint64_t gpa, uint64_t size, void *hva, int guest_node,
-		   bool readonly, bool owned);
+		   unsigned flags);
 void gmem__destroy(struct gmem *m);
 
 /* Host pointer for @gpa if it is in RAM (else NULL), with *@avail the bytes

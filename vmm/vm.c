@@ -81,8 +81,11 @@ static int vm_get_supported_cpuid(struct vm *vm)
 	/* nested = yes: SVM/VMX only where KVM offers them (kvm_amd/kvm_intel
 	 * nested=1; preflight has checked the parameter when it could). */
 	if (vm->cfg->nested && !cpuid__has_virt(c)) {
-		pr_err("%s: [machine] nested: expected a KVM that offers SVM or VMX to its guests, this one does not (modprobe kvm_amd nested=1, or kvm_intel nested=1)",
-		       vm->cfg->file ? vm->cfg->file : "mvmm");
+		char err[CONFIG_ERR_LEN];
+
+		config__errorf(vm->cfg, err, sizeof(err), vm->cfg->line.nested, "machine", "nested",
+			       "expected a KVM that offers SVM or VMX to its guests, this one does not (modprobe kvm_amd nested=1, or kvm_intel nested=1)");
+		pr_err("%s", err);
 		free(c);
 		return -ENOTSUP;
 	}
@@ -105,7 +108,6 @@ static int vm_map_pmem(struct vm *vm)
 		int prot = PROT_READ | (c->readonly ? 0 : PROT_WRITE);
 		char err[CONFIG_ERR_LEN];
 		int fd, ret, bound;
-		unsigned r;
 		void *hva;
 
 		fd = open(c->path, (c->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -128,16 +130,15 @@ static int vm_map_pmem(struct vm *vm)
 		bound = numa_mem__bind_pmem(hva, t->pmem[i].size, fd, c->shared,
 					    &t->node[t->pmem[i].node], err, sizeof(err));
 		close(fd);
-		ret = bound < 0 ? bound : gmem__add_pmem(&vm->mem, t->pmem[i].gpa, t->pmem[i].size,
-							  hva, t->pmem[i].node, c->readonly, true);
+		ret = bound < 0 ? bound :
+		      gmem__add_pmem(&vm->mem, t->pmem[i].gpa, t->pmem[i].size, hva, t->pmem[i].node,
+				     GMEM_PMEM_OWNED | (c->readonly ? GMEM_PMEM_READONLY : 0) |
+				     (bound == 1 ? GMEM_PMEM_BOUND : 0));
 		if (ret < 0) {
 			munmap(hva, t->pmem[i].size);
 			pr_err("[pmem.%s] %s: %s", c->name, c->path, bound < 0 ? err : strerror(-ret));
 			return ret;
 		}
-		for (r = 0; r < vm->mem.nr; r++)
-			if (vm->mem.regions[r].hva == hva)
-				vm->mem.regions[r].bound = bound == 1;
 	}
 	return 0;
 }

@@ -605,7 +605,7 @@ static void test_e820_pmem(void **state)
 			 LAYOUT_RAM_ABOVE_4G + GiB(2));
 
 	guest_init(&g, GiB(5));	/* RAM up to 4G + 2G */
-	gmem__add_pmem(&g.mem, LAYOUT_RAM_ABOVE_4G + GiB(2), MiB(64), backing, 0, false, false);
+	gmem__add_pmem(&g.mem, LAYOUT_RAM_ABOVE_4G + GiB(2), MiB(64), backing, 0, 0);
 	n = boot__e820(&g.mem, e, E820_MAX);
 	assert_int_equal(n, 6);
 	check_e820(e, 4, LAYOUT_RAM_ABOVE_4G, LAYOUT_RAM_ABOVE_4G + GiB(2), E820_RAM);

@@ -80,8 +80,8 @@ static void test_pmem(void **state)
 	(void)state;
 	gmem__init(&m);
 	assert_int_equal(gmem__add(&m, 0, sizeof(ram), ram, 0), 0);
-	assert_int_equal(gmem__add_pmem(&m, LAYOUT_RAM_ABOVE_4G, sizeof(pm), pm, 1, false, false), 0);
-	assert_int_equal(gmem__add_pmem(&m, 2 * LAYOUT_RAM_ABOVE_4G, sizeof(ro), ro, 1, true, false), 0);
+	assert_int_equal(gmem__add_pmem(&m, LAYOUT_RAM_ABOVE_4G, sizeof(pm), pm, 1, 0), 0);
+	assert_int_equal(gmem__add_pmem(&m, 2 * LAYOUT_RAM_ABOVE_4G, sizeof(ro), ro, 1, GMEM_PMEM_READONLY), 0);
 	assert_int_equal(gmem__total(&m), sizeof(ram));
 	assert_int_equal(gmem__end(&m), sizeof(ram));
 	assert_int_equal(gmem__top(&m), 2 * LAYOUT_RAM_ABOVE_4G + sizeof(ro));
@@ -92,7 +92,7 @@ static void test_pmem(void **state)
 	assert_null(gmem__ptr(&m, 2 * LAYOUT_RAM_ABOVE_4G, 1));
 	assert_int_equal(gmem__write(&m, 2 * LAYOUT_RAM_ABOVE_4G, &b, 1), -EFAULT);
 	assert_int_equal(gmem__read(&m, 2 * LAYOUT_RAM_ABOVE_4G, &b, 1), -EFAULT);
-	assert_int_equal(gmem__add_pmem(&m, LAYOUT_RAM_ABOVE_4G + 4096, 4096, ro, 0, false, false),
+	assert_int_equal(gmem__add_pmem(&m, LAYOUT_RAM_ABOVE_4G + 4096, 4096, ro, 0, 0),
 			 -EEXIST);
 	gmem__destroy(&m);
 }

@@ -127,8 +127,8 @@ static int map_pmem(struct rig *r, const char *path, bool shared, void **hva)
 	close(fd);
 	unlink(path);
 	if (ret >= 0)
-		assert_int_equal(gmem__add_pmem(&r->mem, 1ULL << 32, size, *hva, 0, false, true), 0);
-	r->mem.regions[r->mem.nr - 1].bound = ret == 1;
+		assert_int_equal(gmem__add_pmem(&r->mem, 1ULL << 32, size, *hva, 0,
+						GMEM_PMEM_OWNED | (ret == 1 ? GMEM_PMEM_BOUND : 0)), 0);
 	return ret;
 }
 
