@@ -1,6 +1,5 @@
 /*
  * exit-bench: the cost of one trip through the VMM, from inside a guest.
- *   exit-bench pio PORT N           N one-byte reads of I/O port PORT
  *   exit-bench cfg CONFIG N         N 4-byte reads at offset 0 of a PCI
  *                                   function's sysfs config file (the
  *                                   kernel's access: with pci=nommconf two
@@ -14,13 +13,11 @@
  * median of 5 batches of N; exit 1 with one line on any error.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/io.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,7 +41,7 @@ static int cmp(const void *a, const void *b)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: exit-bench pio PORT N | cfg CONFIG N | mmio RESOURCE OFFSET N\n");
+	fprintf(stderr, "usage: exit-bench cfg CONFIG N | mmio RESOURCE OFFSET N\n");
 	return 1;
 }
 
@@ -52,26 +49,17 @@ int main(int argc, char **argv)
 {
 	uint64_t t[BATCHES], n, i, v = 0;
 	volatile uint32_t *reg = NULL;
-	unsigned long port = 0, off = 0;
+	unsigned long off = 0;
 	int cfgfd = -1;
 	unsigned b;
-	bool pio;
 
 	if (argc < 4)
 		return usage();
-	pio = !strcmp(argv[1], "pio");
 	if (!strcmp(argv[1], "cfg") && argc == 4) {
 		cfgfd = open(argv[2], O_RDONLY);
 		n = strtoull(argv[3], NULL, 0);
 		if (cfgfd < 0) {
 			fprintf(stderr, "exit-bench: %s: %s\n", argv[2], strerror(errno));
-			return 1;
-		}
-	} else if (pio && argc == 4) {
-		port = strtoul(argv[2], NULL, 0);
-		n = strtoull(argv[3], NULL, 0);
-		if (port > 0xffff || ioperm(port, 1, 1) < 0) {
-			fprintf(stderr, "exit-bench: ioperm 0x%lx: %s\n", port, strerror(errno));
 			return 1;
 		}
 	} else if (!strcmp(argv[1], "mmio") && argc == 5) {
@@ -109,7 +97,7 @@ int main(int argc, char **argv)
 				}
 				v = d;
 			} else {
-				v = pio ? inb((unsigned short)port) : *reg;
+				v = *reg;
 			}
 		}
 		t[b] = now_ns() - t0;
