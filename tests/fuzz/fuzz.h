@@ -8,10 +8,12 @@
 #ifndef MVMM_FUZZ_H
 #define MVMM_FUZZ_H
 
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct fz {
 	const uint8_t *p;
@@ -64,5 +66,37 @@ static inline unsigned fz_width(struct fz *f)
 			abort();                                                  \
 		}                                                                 \
 	} while (0)
+
+/* The harness's scratch dir for the files its input becomes (config,
+ * kernel, disk image). On tmpfs when there is one: each input truncates and
+ * rewrites a file, which on a disk file system costs writeback and a block
+ * request per run (most of fuzz_boot's and fuzz_config's time). Removed at
+ * exit. */
+static char fz_scratch_path[64];
+
+static inline int fz_scratch_rm(const char *path, const struct stat *st, int flag,
+				struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static inline void fz_scratch_cleanup(void)
+{
+	nftw(fz_scratch_path, fz_scratch_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static inline const char *fz_scratch(const char *name)
+{
+	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+
+	snprintf(fz_scratch_path, sizeof(fz_scratch_path), "%s/mvmm-fuzz-%s-XXXXXX", base, name);
+	FZ_CHECK(mkdtemp(fz_scratch_path));
+	FZ_CHECK(atexit(fz_scratch_cleanup) == 0);
+	return fz_scratch_path;
+}
 
 #endif

@@ -31,14 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/mvmm-fuzz-boot-XXXXXX";
+	const char *dir;
 	static const char rd[] = "070701 fake initrd\n";
 	uint8_t *map;
 	int fd;
 
 	(void)argc;
 	(void)argv;
-	FZ_CHECK(mkdtemp(dir));
+	dir = fz_scratch("boot");
 	snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dir);
 	snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
 	fd = open(initrd, O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -29,13 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/mvmm-fuzz-config-XXXXXX";
+	const char *dir;
 	static uint8_t img[FAKE_BZIMAGE_SIZE];
 	int fd;
 
 	(void)argc;
 	(void)argv;
-	FZ_CHECK(mkdtemp(dir));
+	dir = fz_scratch("config");
 	/* Relative paths in the input (disks, kernels) resolve in a scratch
 	 * dir, and host devices are looked up in an empty sysfs. */
 	FZ_CHECK(chdir(dir) == 0);

@@ -20,11 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/mvmm-fuzz-blk-XXXXXX";
+	const char *dir;
 
 	(void)argc;
 	(void)argv;
-	FZ_CHECK(mkdtemp(dir));
+	dir = fz_scratch("blk");
 	snprintf(image, sizeof(image), "%s/disk.img", dir);
 	image_fd = open(image, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	FZ_CHECK(image_fd >= 0);

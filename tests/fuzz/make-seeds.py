@@ -112,7 +112,7 @@ write("mock_accel", "devmem-msix", p.b)
 
 # virtio_rig.h programs: chains of (offset in RAM, len, device-writes).
 VR = {"CHAIN": 0, "RAW_DESC": 1, "RAM": 2, "POLL": 3, "BAR": 4, "CFG": 5, "UP": 6, "EXTRA": 7}
-BUF = 0x100000
+BUF = 0x50000  # past the rings (20 queues x 16 KiB), inside the rig's 512 KiB
 
 def chain(q, segs, hdr=b""):
     b = u8(VR["CHAIN"]) + u8(q) + u8(len(segs) - 1)

@@ -24,7 +24,7 @@
 #include "vmm/layout.h"
 #include "vmm/pci_host.h"
 
-#define PRIG_RAM_SIZE	(2ULL << 20)
+#define PRIG_RAM_SIZE	(256ULL << 10)	/* small: reset by memset per input */
 #define PRIG_GUARD	(1ULL << 20)
 #define PRIG_NR_DEV	2
 #define PRIG_MSI_ADDR	0xfee00000u

@@ -20,7 +20,9 @@
 #include "vmm/gmem.h"
 
 #define DRV_RAM_GPA	0x100000ULL
+#ifndef DRV_RAM_SIZE
 #define DRV_RAM_SIZE	(2ULL << 20)
+#endif
 #define DRV_MSI_ADDR	0xfee00000u
 #define DRV_MSI_DATA	0x100u		/* + vector */
 #define DRV_NVEC	24
