@@ -33,6 +33,27 @@ th_host_fault() {
 	fi
 }
 
+# th_locate LOG HEX: HEX, an address in the test host, as MODULE+0xOFF of a
+# KVM module (LOG's "@@HOST-FACT kmods=") or _text+0xOFF of its kernel
+# ("@@HOST-FACT ktext=", the KASLR base); else HEX as it is (user space, or
+# an inner guest's). The offsets are the same from boot to boot of one
+# kernel, so freezes can be compared, and named later with the kernel's
+# symbols (Debian ships them only in linux-image-*-dbg).
+th_locate() {
+	local a=$((16#$2)) kt m name base size off
+	for m in $(tr -d '\r' <"$1" | sed -n 's/^@@HOST-FACT kmods=//p' | head -n 1); do
+		IFS=: read -r name base size <<<"$m"
+		off=$((a - base))
+		[ "$off" -ge 0 ] && [ "$off" -lt "$size" ] && { printf '%s+0x%x\n' "$name" "$off"; return; }
+	done
+	kt=$(tr -d '\r' <"$1" | sed -n 's/^@@HOST-FACT ktext=//p' | head -n 1)
+	if [ -n "$kt" ]; then
+		off=$((a - 16#$kt))
+		[ "$off" -ge 0 ] && [ "$off" -lt $((64 << 20)) ] && { printf '_text+0x%x\n' "$off"; return; }
+	fi
+	echo "$2"
+}
+
 th_log() { printf '%s\n' "testhost: $*" >&2; }
 th_die() { printf '%s\n' "testhost: error: $*" >&2; exit 1; }
 

@@ -242,6 +242,38 @@ qemu_state() {
 # beat counts too (one was seen 4 s into a test host's life).
 FROZEN_AFTER=60
 
+# The test host's QEMU monitor: "info registers -a" when it freezes or a
+# scenario wedges, three times a second apart (do the CPUs move?), and once
+# as a probe after its /init, so a broken capture shows up in every run.
+# Everything QEMU answers goes to build/testhost/<run>.monitor.
+mon=$TH_BUILD/$run.mon
+monlog=$TH_BUILD/$run.monitor
+monitor_regs() {	# LABEL COUNT
+	local i
+	for ((i = 1; i <= $2; i++)); do
+		# On a line of its own: the monitor's prompt has no newline.
+		printf '\n@@MON %s %s\n' "$1" "$i" >>"$monlog"
+		printf 'info registers -a\n' >&6
+		[ "$i" -lt "$2" ] && sleep 1
+	done
+	sleep 1
+}
+# One line per dump of LABEL: each CPU's RIP (th_locate), CPL, halted or not.
+monitor_summary() {	# LABEL
+	tr -d '\r' <"$monlog" | awk -v want="$1" '
+		/^@@MON / { on = ($2 == want); n = $3; next }
+		on && /^CPU#/ { cpu = substr($1, 5) }
+		on && /^RIP=/ { cpl = hlt = "?"
+			for (i = 1; i <= NF; i++) { split($i, kv, "=")
+				if (kv[1] == "CPL") cpl = kv[2]; if (kv[1] == "HLT") hlt = kv[2] }
+			print n, cpu, substr($1, 5), cpl, hlt }' |
+	while read -r n cpu rip cpl hlt; do
+		h=; [ "$hlt" = 1 ] && h=" halted"
+		printf '%s %s\n' "$n" "cpu$cpu $(th_locate "$log" "$rip") cpl$cpl$h"
+	done | awk '{ k = $1; $1 = ""; l[k] = l[k] ";" $0 } END {
+		for (k = 1; k in l; k++) printf "dump %d:%s\n", k, substr(l[k], 2) }'
+}
+
 # ---- boot -----------------------------------------------------------------
 qemu_args() {
 	local i per_cpu=$((hcpus / nodes)) per_mem=$((hmem / nodes))
@@ -277,7 +309,10 @@ qemu_args() {
 		echo -drive "file=$disk,if=none,id=thdisk,format=raw,readonly=on,cache=unsafe"
 		echo -device virtio-blk-pci,drive=thdisk,bus=pcie.0
 	fi
-	echo -nographic -no-reboot -monitor none -nic none -vga none
+	# The monitor on a pipe pair (QEMU opens both ends O_RDWR, so neither
+	# side blocks): where the test host's CPUs are when it freezes.
+	echo -nographic -no-reboot -chardev "pipe,id=thmon,path=$mon" -mon chardev=thmon,mode=readline
+	echo -nic none -vga none
 	echo -serial stdio -serial "file:$detail"
 }
 
@@ -314,6 +349,12 @@ th_log "$run: host initramfs $(du -h "$hostcpio" | cut -f1) built in $(th_elapse
 # the test host itself froze.
 t_boot=$(th_now)
 : >"$results"; : >"$log"
+rm -f "$mon.in" "$mon.out"; mkfifo "$mon.in" "$mon.out"; : >"$monlog"
+exec 6<>"$mon.in" 7<>"$mon.out"
+cat <&7 6>&- 7>&- >>"$monlog" &
+monpid=$!
+# Its stdin is a read-write end, so it never sees EOF: ended by us.
+trap 'kill "$monpid" 2>/dev/null' EXIT
 fifo=$TH_BUILD/$run.console
 rm -f "$fifo"; mkfifo "$fifo"
 set +e
@@ -336,16 +377,22 @@ while :; do
 		if [ -z "$wedged" ] && [ -n "$beat" ] && [ $((SECONDS - beat)) -gt "$FROZEN_AFTER" ]; then
 			frozen=1
 			wedged="test host froze: no heartbeat from its userspace for $((SECONDS - beat))s (QEMU: $(qemu_state))"
+			monitor_regs stopped 3
 			kill -TERM "$qpid" 2>/dev/null
 		elif [ -z "$wedged" ] && [ $((SECONDS - progress)) -gt "$limit" ]; then
 			wedged="no progress for ${limit}s, its heartbeat still beating (wedged scenario; QEMU: $(qemu_state))"
+			monitor_regs stopped 3
 			kill -TERM "$qpid" 2>/dev/null
 		fi
 		continue
 	fi
 	printf '%s\n' "$line" >>"$log"
 	line=${line%$'\r'}
-	case $line in @@HEARTBEAT*) beat=$SECONDS; continue ;; esac
+	case $line in @@HEARTBEAT*)
+		beat=$SECONDS
+		[ -n "${probed:-}" ] || { probed=1; monitor_regs probe 1; }
+		continue ;;
+	esac
 	if [ "$stream" = 1 ]; then
 		# SeaBIOS resets and clears the terminal (ESC c, ESC[2J): not ours
 		line=${line//$'\e'c/}
@@ -374,6 +421,9 @@ set +f
 exec 8<&-
 wait "$qpid"
 qrc=$?
+kill "$monpid" 2>/dev/null; wait "$monpid" 2>/dev/null
+exec 6>&- 7>&-
+rm -f "$mon.in" "$mon.out"
 # QEMU's own exit status, for th_host_fault; "frozen" or "killed" when the
 # watchdog ended it (QEMU exits 0 on SIGTERM too).
 if [ -n "$frozen" ]; then echo frozen; elif [ -n "$wedged" ]; then echo killed; else echo "$qrc"; fi \
@@ -400,12 +450,21 @@ fi
 if [ -n "$rig_fail" ]; then
 	echo "FAIL testhost $run: $rig_fail; log tail ($log):"
 	tail -n 30 "$log" | tr -d '\r' | sed 's/^/    /'
+	if [ -n "$wedged" ]; then
+		echo "    where the test host's CPUs were (QEMU monitor, ${monlog#"$REPO_ROOT"/}):"
+		monitor_summary stopped | sed 's/^/    /'
+		grep -q '^RIP=' "$monlog" || echo "    (the monitor did not answer: QEMU's main loop was stuck too)"
+	fi
 	# Every scenario without a result failed with the rig.
 	for s in $scenarios; do
 		grep -q "^[A-Z]* $s " "$results" && continue
 		echo "FAIL $s 0 $rig_fail" >>"$results"
 		echo "FAIL $s: no result ($rig_fail)"
 	done
+fi
+# The probe: a freeze would be located only if the monitor answers.
+if [ -n "${probed:-}" ] && [ -z "$(monitor_summary probe)" ]; then
+	th_log "$run: warning: the QEMU monitor gave no registers (${monlog#"$REPO_ROOT"/}); a freeze would not be located"
 fi
 if [ "$got_init" = 1 ]; then
 	init_t="reached /init in ${init_at}s"
