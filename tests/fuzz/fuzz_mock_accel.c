@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		PRIG_ENABLE,
 	};
 	struct fz f = { data, size };
-	struct prig *r = prig_new();
+	struct prig *r = prig_new(1ULL << 20, 256ULL << 10);
 
 	driver_probe(r);
 	prig_run(r, &f, ops, sizeof(ops) / sizeof(ops[0]));

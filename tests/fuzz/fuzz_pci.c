@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		PRIG_ENABLE,
 	};
 	struct fz f = { data, size };
-	struct prig *r = prig_new();
+	struct prig *r = prig_new(64ULL << 20, 16ULL << 20);
 
 	prig_run(r, &f, ops, sizeof(ops) / sizeof(ops[0]));
 	prig_free(r);

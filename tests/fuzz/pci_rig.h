@@ -50,6 +50,7 @@ struct prig {
 	uint8_t bus[PRIG_NR_DEV];	/* each device's bus (root port's secondary) */
 	atomic_uint msi;
 	bool ram_dirty;			/* RAM may differ from zeroes */
+	uint64_t mem_size, vf_mem_size;	/* each PF's and VF's device memory */
 };
 
 static inline int prig_send(void *opaque, uint64_t addr, uint32_t data)
@@ -62,7 +63,11 @@ static inline int prig_send(void *opaque, uint64_t addr, uint32_t data)
 	return 0;
 }
 
-static inline struct prig *prig_new(void)
+/* A fresh rig whose PFs have @mem_size and VFs @vf_mem_size of device
+ * memory. fuzz_mock_accel keeps them small: a DMA op may fill, copy or
+ * checksum all of it, a byte loop that coverage instrumentation makes cost
+ * ~1 s per 64 MiB, and the fuzzer comes to favour such inputs. */
+static inline struct prig *prig_new(uint64_t mem_size, uint64_t vf_mem_size)
 {
 	static const struct pci_host_layout l = {
 		.ecam_base = LAYOUT_ECAM, .ecam_size = LAYOUT_ECAM_SIZE,
@@ -86,6 +91,8 @@ static inline struct prig *prig_new(void)
 	memset(r, 0, sizeof(*r));
 	r->map = map;
 	r->ram = map + PRIG_GUARD;
+	r->mem_size = mem_size;
+	r->vf_mem_size = vf_mem_size;
 	gmem__init(&r->mem);
 	FZ_CHECK(gmem__add(&r->mem, 0, PRIG_RAM_SIZE, r->ram, 0) == 0);
 	FZ_CHECK(bus__init(&r->mmio) == 0);
@@ -93,8 +100,8 @@ static inline struct prig *prig_new(void)
 	FZ_CHECK(pci_host__init(&r->h, &r->mmio, &r->pio, &l) == 0);
 	for (i = 0; i < PRIG_NR_DEV; i++) {
 		struct mock_accel_params p = {
-			.name = i ? "acc1" : "acc0", .memory_size = 64ULL << 20,
-			.vf_memory_size = 16ULL << 20, .total_vfs = 2, .send = prig_send,
+			.name = i ? "acc1" : "acc0", .memory_size = mem_size,
+			.vf_memory_size = vf_mem_size, .total_vfs = 2, .send = prig_send,
 			.send_opaque = r, .mem = &r->mem, .no_worker = true,
 			.uuid = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef, 0x80, i },
 		};
@@ -218,7 +225,7 @@ static inline void prig_op(struct prig *r, struct fz *f, enum prig_op op)
 	case PRIG_BAR:
 		n = fz_u8(f);
 		addr = prig_bar_addr(r, dev, n % 3, n & 4 ? 2 : 0);
-		off = n & 4 ? fz_u32(f) % (80ULL << 20) : fz_u16(f) % 0x1100;
+		off = n & 4 ? fz_u32(f) % (r->mem_size + r->vf_mem_size) : fz_u16(f) % 0x1100;
 		prig_access(&r->mmio, addr + off, f);
 		break;
 	case PRIG_DMA:
