@@ -104,6 +104,11 @@ $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
 
+# The setup-cost benchmark's LD_PRELOAD shim (tests/bench/firstrun.c).
+$(BUILD)/bench/firstrun.so: tests/bench/firstrun.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) -O2 -shared -fPIC -o $@ $< -ldl
+
 deps:
 	@scripts/deps.sh
 
@@ -136,7 +141,7 @@ demo: deps
 	@scripts/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(TOOLS)
+	@$(MAKE) --no-print-directory all $(TOOLS) $(BUILD)/bench/firstrun.so
 	@tests/bench/run-bench.sh
 
 experiment: deps

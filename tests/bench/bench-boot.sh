@@ -1,9 +1,11 @@
 #!/bin/sh
 # Benchmark scenario, run inside the test host: boot the same stock kernel,
 # initrd and command line with mvmm and with QEMU q35 (KVM, -kernel direct
-# boot, same vCPUs and memory), alternating VMMs and which goes first, and
-# print one line per boot:
-#   @@BENCH vmm=<mvmm|qemu> round=N init_ms=N rss_kb=N guest_rss_kb=N overhead_kb=N exit=N
+# boot, same vCPUs and memory), each from the bzImage and from the ELF
+# vmlinux (PVH entry: no decompressor; QEMU takes that path too, through
+# its PVH option ROM), rotating the four arms' order per round, and print
+# one line per boot:
+#   @@BENCH vmm=<mvmm|qemu>[-pvh] round=N init_ms=N rss_kb=N guest_rss_kb=N overhead_kb=N exit=N
 # bootstamp times fork -> the guest's "@@INIT-REACHED" line and samples the
 # VMM's memory at that moment. After the timed rounds, one more boot per VMM
 # with the kvm exits counted in the kernel (exits-lib.sh: @@EXITS lines, not
@@ -21,21 +23,24 @@ MEM_BYTES=536870912
 CPUS=2
 APPEND="$BASE_CMDLINE mvmm.test=poweroff"
 
-run_mvmm() {
+run_mvmm() {	# [KERNEL]
 	bootstamp --guest-mem $MEM_BYTES --timeout 120 -- \
-		mvmm --config /testhost/bench/bench.ini --kernel "$VMLINUZ" \
+		mvmm --config /testhost/bench/bench.ini --kernel "${1:-$VMLINUZ}" \
 		--initrd "$INITRD" --append "$APPEND" 2>/dev/null
 }
 
-run_qemu() {
+run_qemu() {	# [KERNEL]
 	bootstamp --guest-mem $MEM_BYTES --timeout 120 -- \
 		qemu-system-x86_64 -machine q35,accel=kvm -cpu host -smp $CPUS -m $MEM \
 		-nodefaults -nographic -serial stdio -no-reboot \
-		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND" 2>/dev/null
+		-kernel "${1:-$VMLINUZ}" -initrd "$INITRD" -append "$APPEND" 2>/dev/null
 }
 
-one() {	# VMM ROUND
-	line=$(run_$1 | tail -n 1)
+one() {	# ARM ROUND: ARM is mvmm, qemu, mvmm-pvh or qemu-pvh
+	case $1 in
+	*-pvh) line=$(run_${1%-pvh} "$VMLINUX" | tail -n 1) ;;
+	*) line=$(run_$1 | tail -n 1) ;;
+	esac
 	case $line in
 	init_ms=*) echo "@@BENCH vmm=$1 round=$2 $line" ;;
 	*) fail "$1 round $2: no measurement (got '$line')" ;;
@@ -43,12 +48,19 @@ one() {	# VMM ROUND
 	case $line in *" exit=0") ;; *) fail "$1 round $2: $line" ;; esac
 }
 
-i=1
-while [ $i -le "$ROUNDS" ]; do
-	# Alternate the order so neither VMM always boots on a warmer host.
-	if [ $((i % 2)) -eq 1 ]; then one mvmm $i; one qemu $i; else one qemu $i; one mvmm $i; fi
-	i=$((i + 1))
-done
+# rounds COUNT FN ARM...: COUNT rounds of "FN ARM ROUND" for every ARM, the
+# order rotated each round so that no arm always boots on a warmer host.
+rounds() {
+	_n=$1 _fn=$2; shift 2
+	_i=1
+	while [ $_i -le "$_n" ]; do
+		for _a in "$@"; do $_fn "$_a" $_i; done
+		_a=$1; shift; set -- "$@" "$_a"
+		_i=$((_i + 1))
+	done
+}
+
+rounds "$ROUNDS" one mvmm qemu mvmm-pvh qemu-pvh
 # Exits per boot: deterministic counts, free of TCG's timing noise.
 for v in mvmm qemu; do
 	exits_arm
@@ -70,12 +82,7 @@ initcalls() {	# VMM ROUND
 	[ -s "$OUT/initcalls.$1.$2" ] || fail "$1 initcall boot $2: no @@INITCALL lines"
 	cat "$OUT/initcalls.$1.$2"
 }
-i=1
-while [ $i -le "${INITCALL_ROUNDS:-3}" ]; do
-	if [ $((i % 2)) -eq 1 ]; then initcalls mvmm $i; initcalls qemu $i
-	else initcalls qemu $i; initcalls mvmm $i; fi
-	i=$((i + 1))
-done
+rounds "${INITCALL_ROUNDS:-3}" initcalls mvmm qemu
 # Exits' round trips, port I/O (config reads through 0xCF8/0xCFC, pci=nommconf)
 # and MMIO (BAR0), from inside the guest (exit-bench):
 # mvmm with a mock-accel PF, QEMU with edu, EXIT_ROUNDS (3) boots each.
@@ -94,9 +101,4 @@ exitbench() {	# VMM ROUND
 		fail "$1 exit-bench boot $2: expected a config (port) and an mmio figure, got: $(grep -a EXITBENCH "$OUT/exitbench.raw.$1.$2" | tr '\n' ' ')"
 	cat "$OUT/exitbench.$1.$2"
 }
-i=1
-while [ $i -le "${EXIT_ROUNDS:-3}" ]; do
-	if [ $((i % 2)) -eq 1 ]; then exitbench mvmm $i; exitbench qemu $i
-	else exitbench qemu $i; exitbench mvmm $i; fi
-	i=$((i + 1))
-done
+rounds "${EXIT_ROUNDS:-3}" exitbench mvmm qemu

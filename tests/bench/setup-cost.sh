@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Setup cost, on this machine's own /dev/kvm (no guest needs to boot, so no
-# TCG noise): process start (its execve) to the first KVM_RUN, from
-# `strace -f -ttt -e trace=execve,ioctl`, for mvmm and QEMU q35 with the
-# same shape, alternating, N runs each (BENCH_SETUP_RUNS, default 7);
+# TCG noise): the launcher's clock just before execve to the VMM's first
+# KVM_RUN, taken by an LD_PRELOAD shim around ioctl()
+# (build/bench/firstrun.so, tests/bench/firstrun.c), for mvmm and QEMU q35
+# with the same shape, alternating, N runs each (BENCH_SETUP_RUNS, default 7);
 # medians, minimums and the ratio; for two shapes: "flat" (2 vCPUs, 512M,
 # direct kernel boot) and "2-node" (two guest nodes of 1 vCPU and 256M, two
 # NUMA expander buses, each with a device: mvmm's mock-accel PF with 2 VFs,
-# QEMU's pxb-pcie + root port + edu). strace slows both alike (every ioctl
-# is traced). Skipped without /dev/kvm.
+# QEMU's pxb-pcie + root port + edu). Not strace: it stops the process at
+# every traced ioctl, which charges a VMM for how many it makes (mvmm's
+# device memslots, say) rather than for what they cost. Skipped without
+# /dev/kvm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/testhost/lib.sh
 runs=${BENCH_SETUP_RUNS:-7}
 [ -c /dev/kvm ] || { echo "setup cost: no /dev/kvm here, skipped"; exit 0; }
-command -v strace >/dev/null || th_die "setup cost: strace missing (make deps installs it)"
+shim=$PWD/build/bench/firstrun.so
+[ -f "$shim" ] || th_die "setup cost: $shim missing (make bench builds it)"
 th_kernel_fetch
 t=$(mktemp -d /tmp/mvmm-setup-XXXXXX)
 trap 'rm -rf "$t"' EXIT
@@ -24,10 +28,10 @@ rc=0
 timeout 5 qemu-system-x86_64 -machine q35,accel=kvm -cpu host -smp 2 -m 512M -nodefaults \
 	-nographic -serial null -monitor none -kernel "$KVMLINUZ" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 0 ] || [ "$rc" = 124 ] || cpu=qemu64
-first_run_ms() {	# STRACE-FILE: from the VMM's own execve (not timeout's)
-	awk '/execve\("[^"]*(mvmm|qemu-system-x86_64)"/ && !t0 { t0 = $2 }
-	     /KVM_RUN/ && !t1 { t1 = $2 }
-	     END { if (t0 && t1) printf "%.1f", (t1 - t0) * 1000; else print "none" }' "$1"
+first_run_ms() {	# OUT-FILE of the shim: its first line, or "none"
+	local v
+	v=$(head -n 1 "$1")
+	echo "${v:-none}"
 }
 # The two-node shape for each VMM (no host binding: this machine may have
 # one node).
@@ -45,14 +49,15 @@ for i in 0 1; do
 done
 one() {	# SHAPE VMM I
 	local extra_m= extra_q=
+	: >"$t/st"
 	[ "$1" = 2-node ] && { extra_m=$MVMM_2NODE; extra_q=$QEMU_2NODE; }
 	if [ "$2" = mvmm ]; then
 		# shellcheck disable=SC2086
-		strace -f -ttt -e trace=execve,ioctl -o "$t/st" timeout 5 ./mvmm --kernel "$KVMLINUZ" \
+		FIRSTRUN_OUT=$t/st FIRSTRUN_T0=$EPOCHREALTIME LD_PRELOAD=$shim timeout 5 ./mvmm --kernel "$KVMLINUZ" \
 			--set machine.cpus=2 --set machine.memory=512M $extra_m --timeout 1s >/dev/null 2>&1 || true
 	else
 		# shellcheck disable=SC2086
-		strace -f -ttt -e trace=execve,ioctl -o "$t/st" timeout 2 qemu-system-x86_64 \
+		FIRSTRUN_OUT=$t/st FIRSTRUN_T0=$EPOCHREALTIME LD_PRELOAD=$shim timeout 2 qemu-system-x86_64 \
 			-machine q35,accel=kvm -cpu $cpu -smp 2 -m 512M $extra_q -nodefaults -nographic \
 			-serial null -monitor none -kernel "$KVMLINUZ" >/dev/null 2>&1 || true
 	fi
@@ -74,7 +79,7 @@ awk -v cpu="$cpu" '
 		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
 	}
 	END {
-		printf "setup cost, start -> first KVM_RUN (this machine'"'"'s /dev/kvm, %d runs each, strace; QEMU q35 -cpu %s):\n", n["flat mvmm"], cpu
+		printf "setup cost, start -> first KVM_RUN (this machine'"'"'s /dev/kvm, %d runs each; QEMU q35 -cpu %s):\n", n["flat mvmm"], cpu
 		split("flat 2-node", order, " ")
 		for (o = 1; o <= 2; o++) {
 			s = order[o]
