@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz f = { data, size };
 	struct virtio_blk_params p = {
 		.name = "vda", .serial = "fuzz", .queues = 2,
-		.disk = { .path = image, .tmpdir = "/tmp" },
+		.disk = { .path = image, .tmpdir = fz_scratch_path },
 		.send = drv_count_msi, .send_opaque = &d, .mem = &d.mem, .no_threads = true,
 	};
 	struct vrig_ops o = { .poll = poll, .dev = &b, .nr_queues = 2 };

@@ -50,7 +50,6 @@ struct prig {
 	uint8_t bus[PRIG_NR_DEV];	/* each device's bus (root port's secondary) */
 	atomic_uint msi;
 	bool ram_dirty;			/* RAM may differ from zeroes */
-	uint64_t mem_size, vf_mem_size;	/* each PF's and VF's device memory */
 };
 
 static inline int prig_send(void *opaque, uint64_t addr, uint32_t data)
@@ -91,8 +90,6 @@ static inline struct prig *prig_new(uint64_t mem_size, uint64_t vf_mem_size)
 	memset(r, 0, sizeof(*r));
 	r->map = map;
 	r->ram = map + PRIG_GUARD;
-	r->mem_size = mem_size;
-	r->vf_mem_size = vf_mem_size;
 	gmem__init(&r->mem);
 	FZ_CHECK(gmem__add(&r->mem, 0, PRIG_RAM_SIZE, r->ram, 0) == 0);
 	FZ_CHECK(bus__init(&r->mmio) == 0);
@@ -225,7 +222,8 @@ static inline void prig_op(struct prig *r, struct fz *f, enum prig_op op)
 	case PRIG_BAR:
 		n = fz_u8(f);
 		addr = prig_bar_addr(r, dev, n % 3, n & 4 ? 2 : 0);
-		off = n & 4 ? fz_u32(f) % (r->mem_size + r->vf_mem_size) : fz_u16(f) % 0x1100;
+		off = n & 4 ? fz_u32(f) % (r->d[dev].pf.memory_size + r->d[dev].vf_memory_size) :
+			      fz_u16(f) % 0x1100;
 		prig_access(&r->mmio, addr + off, f);
 		break;
 	case PRIG_DMA:

@@ -453,7 +453,8 @@ if [ -n "$rig_fail" ]; then
 	if [ -n "$wedged" ]; then
 		echo "    where the test host's CPUs were (QEMU monitor, ${monlog#"$REPO_ROOT"/}):"
 		monitor_summary stopped | sed 's/^/    /'
-		grep -q '^RIP=' "$monlog" || echo "    (the monitor did not answer: QEMU's main loop was stuck too)"
+		[ -n "$(monitor_summary stopped)" ] ||
+			echo "    (the monitor did not answer: QEMU's main loop was stuck too)"
 	fi
 	# Every scenario without a result failed with the rig.
 	for s in $scenarios; do
