@@ -129,6 +129,7 @@ image: deps kmod
 	@scripts/build-image.sh
 
 guest-test: mvmm $(TOOLS) kmod
+	@tests/testhost/test-watchdog.sh
 	@tests/testhost/run-guest-tests.sh
 
 check: deps

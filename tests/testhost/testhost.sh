@@ -91,7 +91,7 @@ nscen=$(echo $scenarios | wc -w)
 # Each scenario may need more than 150 s ("# budget: N" in its file, e.g.
 # a systemd boot); the test host's bound is their sum, and the per-scenario
 # bound in the test host covers the largest.
-budget=0
+budget=0 def_timeout=$per_timeout
 for s in $scenarios; do
 	b=$(sed -n 's/^# budget: *\([0-9]*\).*/\1/p' "$REPO_ROOT/tests/guest/scenarios/$s.sh" 2>/dev/null | head -n 1)
 	b=${b:-150}
@@ -240,7 +240,15 @@ qemu_state() {
 # host's CPUs run means its kernel no longer schedules its own userspace.
 # The clock starts when host-init is reached, so a freeze before the first
 # beat counts too (one was seen 4 s into a test host's life).
-FROZEN_AFTER=60
+FROZEN_AFTER=${TH_FROZEN_AFTER:-60}
+# A test host whose own kernel reported a fault (TH_HOST_FAULT: a soft
+# lockup, an RCU stall...) is ended this long after the report -- time for
+# host-init's heartbeat to print the report's backtrace (@@KMSG) -- instead
+# of letting its scenarios run on into their timeouts: every one of them is
+# run again in a fresh test host anyway (run-guest-tests.sh), and one CI run
+# lost 50 minutes to two scenarios wedged in a test host that had reported a
+# soft lockup and went on beating.
+FAULT_GRACE=${TH_FAULT_GRACE:-25}
 
 # The test host's QEMU monitor: "info registers -a" when it freezes or a
 # scenario wedges, three times a second apart (do the CPUs move?), and once
@@ -256,7 +264,26 @@ monitor_regs() {	# LABEL COUNT
 		printf 'info registers -a\n' >&6
 		[ "$i" -lt "$2" ] && sleep 1
 	done
+	# And each CPU's local APIC, once: a CPU halted with interrupts on
+	# that nothing wakes shows here whether its timer was armed (LVTT
+	# masked or not, its mode) and whether an interrupt sat undelivered
+	# in IRR.
+	if [ "$1" = stopped ]; then
+		printf '\n@@MON lapic 1\n' >>"$monlog"
+		for ((i = 0; i < hcpus; i++)); do printf 'info lapic %d\n' "$i" >&6; done
+	fi
 	sleep 1
+}
+# One line per CPU from the lapic dump: its timer (LVTT, counts) and ISR/IRR.
+monitor_lapic() {
+	tr -d '\r' <"$monlog" | awk '
+		/^@@MON / { on = ($2 == "lapic"); next }
+		!on { next }
+		/^dumping local APIC state for CPU/ { if (l != "") print l; l = "cpu" $NF ":" }
+		/^LVTT[ \t]/ { $1 = ""; gsub(/  +/, " "); l = l " LVTT" $0 ";" }
+		/^Timer/ { $1 = ""; l = l $0 ";" }
+		/^(ISR|IRR)/ { l = l " " $0 ";" }
+		END { if (l != "") print l }' | tr -s ' \t' ' '
 }
 # One line per dump of LABEL: each CPU's RIP (th_locate), CPL, halted or not.
 monitor_summary() {	# LABEL
@@ -330,7 +357,7 @@ qemu_args() {
 # no SVM of its own, and nested SVM is what vGIF exists for.
 cmdline="console=ttyS0 panic=-1 quiet"
 for p in $kvm_amd; do cmdline="$cmdline kvm_amd.$p"; done
-cmdline="$cmdline th.timeout=$per_timeout th.vmm=$vmm${host_append:+ $host_append}"
+cmdline="$cmdline th.timeout=$def_timeout th.vmm=$vmm${host_append:+ $host_append}"
 [ -n "$scenarios" ] && cmdline="$cmdline th.scenarios=${scenarios// /,}"
 cmdline="${cmdline%,}"
 [ -n "$demo" ] && cmdline="$cmdline th.demo=/testhost/demo/$(basename "$demo")"
@@ -347,6 +374,11 @@ th_log "$run: host initramfs $(du -h "$hostcpio" | cut -f1) built in $(th_elapse
 # --scenario-timeout, so no result for that long plus a margin means it is
 # stuck; and host-init's heartbeat missing for FROZEN_AFTER seconds means
 # the test host itself froze.
+end_faulted() {
+	wedged="its kernel reported a fault ($fault) ${FAULT_GRACE}s before (QEMU: $(qemu_state))"
+	monitor_regs stopped 3
+	kill -TERM "$qpid" 2>/dev/null
+}
 t_boot=$(th_now)
 : >"$results"; : >"$log"
 rm -f "$mon.in" "$mon.out"; mkfifo "$mon.in" "$mon.out"; : >"$monlog"
@@ -364,7 +396,7 @@ timeout -k 10 "$timeout" "${TH_QEMU_CMD[@]}" $(qemu_args) \
 	-kernel "$KVMLINUZ" -initrd "$hostcpio" -append "$cmdline" </dev/null >"$fifo" 2>&1 &
 qpid=$!
 exec 8<"$fifo"
-got_init=0; got_done=0; wedged=; frozen=; carry=; beat=
+got_init=0; got_done=0; wedged=; frozen=; carry=; beat=; fault_at=; fault=
 progress=$SECONDS
 set -f	# `set -- $line` below must not glob
 while :; do
@@ -374,7 +406,9 @@ while :; do
 		[ $? -gt 128 ] || { [ -n "$line$carry" ] && printf '%s' "$carry$line" >>"$log"; break; }
 		carry=$carry$line	# read timed out mid-line: keep the part
 		limit=$((got_init ? ${progress_timeout:-per_timeout + 60} : 120))
-		if [ -z "$wedged" ] && [ -n "$beat" ] && [ $((SECONDS - beat)) -gt "$FROZEN_AFTER" ]; then
+		if [ -z "$wedged" ] && [ -n "$fault_at" ] && [ $((SECONDS - fault_at)) -ge "$FAULT_GRACE" ]; then
+			end_faulted
+		elif [ -z "$wedged" ] && [ -n "$beat" ] && [ $((SECONDS - beat)) -gt "$FROZEN_AFTER" ]; then
 			frozen=1
 			wedged="test host froze: no heartbeat from its userspace for $((SECONDS - beat))s (QEMU: $(qemu_state))"
 			monitor_regs stopped 3
@@ -388,6 +422,11 @@ while :; do
 	fi
 	printf '%s\n' "$line" >>"$log"
 	line=${line%$'\r'}
+	if [ -z "$fault_at" ] && [[ $line =~ $TH_HOST_FAULT ]]; then
+		fault_at=$SECONDS fault=${BASH_REMATCH[1]}
+		th_log "$run: the test host's kernel reported a fault: ${line#\[*\] }; ending it in ${FAULT_GRACE}s"
+	fi
+	[ -z "$wedged" ] && [ -n "$fault_at" ] && [ $((SECONDS - fault_at)) -ge "$FAULT_GRACE" ] && end_faulted
 	case $line in @@HEARTBEAT*)
 		beat=$SECONDS
 		[ -n "${probed:-}" ] || { probed=1; monitor_regs probe 1; }
@@ -455,6 +494,7 @@ if [ -n "$rig_fail" ]; then
 		monitor_summary stopped | sed 's/^/    /'
 		[ -n "$(monitor_summary stopped)" ] ||
 			echo "    (the monitor did not answer: QEMU's main loop was stuck too)"
+		monitor_lapic | sed 's/^/    lapic /'
 	fi
 	# Every scenario without a result failed with the rig.
 	for s in $scenarios; do

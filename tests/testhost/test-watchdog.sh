@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# testhost.sh's watchdogs, against a fake QEMU that plays a test host's
+# console: a test host whose own kernel reports a soft lockup while its
+# userspace goes on beating is ended FAULT_GRACE seconds later (not at its
+# scenarios' timeouts), and one whose heartbeat stops is ended as frozen;
+# either way every scenario without a result fails with that reason, and
+# th_host_fault (what run-guest-tests.sh reruns on) names the fault. Builds
+# the real host initramfs, so it needs mvmm and the kernel cache (make
+# guest-test runs it first). Prints "watchdog: N passed, M failed".
+set -u
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The fake QEMU: the console on stdout, as -serial stdio gives it. A frozen
+# one execs its sleep, so the TERM that ends it leaves no child holding the
+# console open.
+cat >"$tmp/qemu" <<'FAKE'
+#!/usr/bin/env bash
+echo @@HOST-INIT-REACHED
+case $FAKE_MODE in
+lockup)
+	echo "@@HEARTBEAT 1.0"
+	echo "[   12.345678] watchdog: BUG: soft lockup - CPU#0 stuck for 27s! [vcpu0:42]"
+	echo "@@HEARTBEAT 2.0"
+	echo "@@KMSG [   12.345700] RIP: 0010:kvm_mmu_page_fault+0x1/0x2 [kvm]"
+	while :; do echo "@@HEARTBEAT 3.0"; sleep 0.5; done ;;
+frozen)
+	echo "@@HEARTBEAT 1.0"
+	exec sleep 600 ;;
+esac
+FAKE
+chmod +x "$tmp/qemu"
+
+pass=0 fail=0
+# check MODE WANT-REASON WANT-QEMU-EXIT WANT-FAULT
+check() {
+	local mode=$1 want=$2 want_exit=$3 want_fault=$4 out rc res got
+	out=$(FAKE_MODE=$mode TH_BUILD=$tmp/b TH_QEMU=$tmp/qemu TH_FAULT_GRACE=2 TH_FROZEN_AFTER=3 \
+		"$TH_LIB_DIR/testhost.sh" --run "wd-$mode" --scenarios boot-bzimage-1cpu --timeout 120 2>&1)
+	rc=$?
+	res=$(cat "$tmp/b/wd-$mode.results" 2>/dev/null)
+	got=$(th_host_fault "$tmp/b/wd-$mode.log")
+	if [ "$rc" != 0 ] && [[ $res == "FAIL boot-bzimage-1cpu 0 test host stopped: $want"* ]] &&
+	   [ "$(cat "$tmp/b/wd-$mode.qemu-exit")" = "$want_exit" ] && [[ $got == "$want_fault"* ]]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL watchdog $mode: rc $rc, result '$res', fault '$got'; wanted 'test host stopped: $want...', $want_exit, '$want_fault...'"
+		printf '%s\n' "$out" | tail -n 15 | sed 's/^/    /'
+	fi
+}
+check lockup "its kernel reported a fault (watchdog: BUG: soft lockup" killed "watchdog: BUG: soft lockup - CPU#0 stuck for 27s!"
+check frozen "test host froze: no heartbeat" frozen "test host froze"
+echo "watchdog: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
