@@ -4,7 +4,8 @@
 # userspace goes on beating is ended FAULT_GRACE seconds later (not at its
 # scenarios' timeouts), and one whose heartbeat stops is ended as frozen;
 # either way every scenario without a result fails with that reason, and
-# th_host_fault (what run-guest-tests.sh reruns on) names the fault. Builds
+# th_host_fault (what run-guest-tests.sh reruns on) names the fault; a
+# healthy run exits 0 (make bench relies on it). Builds
 # the real host initramfs, so it needs mvmm and the kernel cache (make
 # guest-test runs it first). Prints "watchdog: N passed, M failed".
 set -u
@@ -28,6 +29,10 @@ lockup)
 frozen)
 	echo "@@HEARTBEAT 1.0"
 	exec sleep 600 ;;
+ok)
+	echo "@@HEARTBEAT 1.0"
+	echo "@@RESULT boot-bzimage-1cpu PASS 1.0 "
+	echo "@@HOST-DONE" ;;
 esac
 FAKE
 chmod +x "$tmp/qemu"
@@ -50,6 +55,18 @@ check() {
 		printf '%s\n' "$out" | tail -n 15 | sed 's/^/    /'
 	fi
 }
+# A healthy run: status 0 and its result (the watchdogs stay quiet).
+out=$(FAKE_MODE=ok TH_BUILD=$tmp/b TH_QEMU=$tmp/qemu "$TH_LIB_DIR/testhost.sh" --run wd-ok \
+	--scenarios boot-bzimage-1cpu --timeout 120 2>&1)
+rc=$?
+if [ "$rc" = 0 ] && [ "$(cat "$tmp/b/wd-ok.results")" = "PASS boot-bzimage-1cpu 1.0 " ] &&
+   [ -z "$(th_host_fault "$tmp/b/wd-ok.log")" ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL watchdog ok: rc $rc, result '$(cat "$tmp/b/wd-ok.results")'; wanted 0 and one PASS"
+	printf '%s\n' "$out" | tail -n 15 | sed 's/^/    /'
+fi
 check lockup "its kernel reported a fault (watchdog: BUG: soft lockup" killed "watchdog: BUG: soft lockup - CPU#0 stuck for 27s!"
 check frozen "test host froze: no heartbeat" frozen "test host froze"
 echo "watchdog: $pass passed, $fail failed"

@@ -386,7 +386,8 @@ exec 6<>"$mon.in" 7<>"$mon.out"
 cat <&7 6>&- 7>&- >>"$monlog" &
 monpid=$!
 # Its stdin is a read-write end, so it never sees EOF: ended by us.
-trap 'kill "$monpid" 2>/dev/null' EXIT
+# (|| :, or set -e makes a monitor reader already gone the script's status)
+trap 'kill "$monpid" 2>/dev/null || :' EXIT
 fifo=$TH_BUILD/$run.console
 rm -f "$fifo"; mkfifo "$fifo"
 set +e
