@@ -1,11 +1,9 @@
 #!/bin/sh
 # The other ends of a CI smoke boot, each with its own exit status:
 #  - a guest that panics, with --fail-on 'Kernel panic - not syncing': exit 7
-#    as soon as the line is on the console (before pvpanic's 4). Not with
-#    --fail-on-kernel: under this test host's TCG CPU every guest kernel
-#    logs the (allowlisted) XSAVE "WARNING: CPU: 0 PID: 0 at ...xstate.c",
-#    which /init echoes and the built-in set rightly stops at; the built-in
-#    patterns are unit-tested (tests/unit/test_console.c);
+#    as soon as the line is on the console (before pvpanic's 4); the
+#    built-in --fail-on-kernel patterns are unit-tested
+#    (tests/unit/test_console.c);
 #  - a guest that hangs, with --timeout: exit 8 at the deadline, after
 #    printing each vCPU's RIP, mode, last exit and run state and the last
 #    console line;
