@@ -89,8 +89,9 @@ done
 	scenarios=$(grep -v -e '^#' -e '^[[:space:]]*$' "$REPO_ROOT/tests/guest/scenarios/SUITE" | tr '\n' ' ')
 nscen=$(echo $scenarios | wc -w)
 # Each scenario may need more than 150 s ("# budget: N" in its file, e.g.
-# a systemd boot); the test host's bound is their sum, and the per-scenario
-# bound in the test host covers the largest.
+# a systemd boot); the test host's bound is their sum. host-init bounds each
+# scenario by its own budget (at least th.timeout); the largest is kept here
+# for the progress watchdog, a backstop should host-init itself hang.
 budget=0 def_timeout=$per_timeout
 for s in $scenarios; do
 	b=$(sed -n 's/^# budget: *\([0-9]*\).*/\1/p' "$REPO_ROOT/tests/guest/scenarios/$s.sh" 2>/dev/null | head -n 1)
