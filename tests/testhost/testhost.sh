@@ -92,12 +92,12 @@ nscen=$(echo $scenarios | wc -w)
 # a systemd boot); the test host's bound is their sum. host-init bounds each
 # scenario by its own budget (at least th.timeout); the largest is kept here
 # for the progress watchdog, a backstop should host-init itself hang.
-budget=0 def_timeout=$per_timeout
+budget=0 longest=$per_timeout
 for s in $scenarios; do
 	b=$(sed -n 's/^# budget: *\([0-9]*\).*/\1/p' "$REPO_ROOT/tests/guest/scenarios/$s.sh" 2>/dev/null | head -n 1)
 	b=${b:-150}
 	budget=$((budget + b))
-	[ "$b" -gt "$per_timeout" ] && per_timeout=$b
+	[ "$b" -gt "$longest" ] && longest=$b
 done
 [ -n "$timeout" ] || timeout=$((60 + (nscen > 0 ? budget : 150)))
 [ $((hcpus % nodes)) -eq 0 ] || th_die "--host-cpus $hcpus does not split evenly over $nodes nodes"
@@ -127,6 +127,8 @@ build_host() {
 	mkdir -p "$root/testhost/bin" "$root/testhost/guest/configs" "$root/testhost/scenarios"
 	th_add_modules "$root" kvm_amd ${mods[@]+"${mods[@]}"}
 	printf '%s\n' ${mods[@]+"${mods[@]}"} >"$root/testhost/modules"
+	# host-init's @@KMSG reports look for the same faults as the parser.
+	printf '%s\n' "$TH_HOST_FAULT" >"$root/testhost/host-fault.re"
 	if [ -x "$mvmm_bin" ]; then
 		th_add_bin "$root" "$mvmm_bin" /testhost/bin/mvmm
 	elif [ "$vmm" = mvmm ]; then
@@ -358,7 +360,7 @@ qemu_args() {
 # no SVM of its own, and nested SVM is what vGIF exists for.
 cmdline="console=ttyS0 panic=-1 quiet"
 for p in $kvm_amd; do cmdline="$cmdline kvm_amd.$p"; done
-cmdline="$cmdline th.timeout=$def_timeout th.vmm=$vmm${host_append:+ $host_append}"
+cmdline="$cmdline th.timeout=$per_timeout th.vmm=$vmm${host_append:+ $host_append}"
 [ -n "$scenarios" ] && cmdline="$cmdline th.scenarios=${scenarios// /,}"
 cmdline="${cmdline%,}"
 [ -n "$demo" ] && cmdline="$cmdline th.demo=/testhost/demo/$(basename "$demo")"
@@ -375,8 +377,10 @@ th_log "$run: host initramfs $(du -h "$hostcpio" | cut -f1) built in $(th_elapse
 # --scenario-timeout, so no result for that long plus a margin means it is
 # stuck; and host-init's heartbeat missing for FROZEN_AFTER seconds means
 # the test host itself froze.
-end_faulted() {
-	wedged="its kernel reported a fault ($fault) ${FAULT_GRACE}s before (QEMU: $(qemu_state))"
+# stop_host REASON: end a frozen, wedged or faulted test host, after the
+# monitor's dumps of where its CPUs were.
+stop_host() {
+	wedged="$1 (QEMU: $(qemu_state))"
 	monitor_regs stopped 3
 	kill -TERM "$qpid" 2>/dev/null
 }
@@ -402,23 +406,19 @@ got_init=0; got_done=0; wedged=; frozen=; carry=; beat=; fault_at=; fault=
 progress=$SECONDS
 set -f	# `set -- $line` below must not glob
 while :; do
+	[ -z "$wedged" ] && [ -n "$fault_at" ] && [ $((SECONDS - fault_at)) -ge "$FAULT_GRACE" ] &&
+		stop_host "its kernel reported a fault ($fault) ${FAULT_GRACE}s before"
 	if IFS= read -r -t 5 line <&8; then
 		line=$carry$line; carry=
 	else
 		[ $? -gt 128 ] || { [ -n "$line$carry" ] && printf '%s' "$carry$line" >>"$log"; break; }
 		carry=$carry$line	# read timed out mid-line: keep the part
-		limit=$((got_init ? ${progress_timeout:-per_timeout + 60} : 120))
-		if [ -z "$wedged" ] && [ -n "$fault_at" ] && [ $((SECONDS - fault_at)) -ge "$FAULT_GRACE" ]; then
-			end_faulted
-		elif [ -z "$wedged" ] && [ -n "$beat" ] && [ $((SECONDS - beat)) -gt "$FROZEN_AFTER" ]; then
+		limit=$((got_init ? ${progress_timeout:-longest + 60} : 120))
+		if [ -z "$wedged" ] && [ -n "$beat" ] && [ $((SECONDS - beat)) -gt "$FROZEN_AFTER" ]; then
 			frozen=1
-			wedged="test host froze: no heartbeat from its userspace for $((SECONDS - beat))s (QEMU: $(qemu_state))"
-			monitor_regs stopped 3
-			kill -TERM "$qpid" 2>/dev/null
+			stop_host "test host froze: no heartbeat from its userspace for $((SECONDS - beat))s"
 		elif [ -z "$wedged" ] && [ $((SECONDS - progress)) -gt "$limit" ]; then
-			wedged="no progress for ${limit}s, its heartbeat still beating (wedged scenario; QEMU: $(qemu_state))"
-			monitor_regs stopped 3
-			kill -TERM "$qpid" 2>/dev/null
+			stop_host "no progress for ${limit}s, its heartbeat still beating (wedged scenario)"
 		fi
 		continue
 	fi
@@ -428,7 +428,6 @@ while :; do
 		fault_at=$SECONDS fault=${BASH_REMATCH[1]}
 		th_log "$run: the test host's kernel reported a fault: ${line#\[*\] }; ending it in ${FAULT_GRACE}s"
 	fi
-	[ -z "$wedged" ] && [ -n "$fault_at" ] && [ $((SECONDS - fault_at)) -ge "$FAULT_GRACE" ] && end_faulted
 	case $line in @@HEARTBEAT*)
 		beat=$SECONDS
 		[ -n "${probed:-}" ] || { probed=1; monitor_regs probe 1; }

@@ -26,16 +26,17 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 # cmdline (like QEMU's -append), so scenarios always pass all of it: quiet
 # keeps the console (each byte a VM exit) short; warnings still land in the
 # ring buffer that /init reads. softlockup_panic: a guest CPU stuck in its
-# kernel for 20 s panics at once, and panic() prints its backtrace on the
-# console even under quiet (console_verbose), so such a boot fails in
-# seconds, with where it was stuck, instead of waiting out BOOT_TIMEOUT
-# behind one line per 28 s (numa-2node did, 2026-12-06). noxsave: QEMU
+# kernel for 20 s panics at once (panic=-1: the VMM exits), so such a boot
+# fails in seconds instead of waiting out BOOT_TIMEOUT behind one line per
+# 28 s (numa-2node did, 2026-12-06); panic() turns the console verbose, so
+# its stack dump should show under quiet too (not yet seen in a boot: no
+# soft lockup has recurred). noxsave: QEMU
 # 7.2's TCG, which runs the test host, never intercepts XSETBV for an SVM
 # guest, so KVM there never learns the XCR0 an inner guest sets and reports
 # a CPUID 0xD size for its stale one; Linux then WARNs ("XSAVE consistency
-# problem") and falls back to FXSAVE. noxsave starts the guest in that
-# fallback without the WARN, under mvmm and QEMU alike; on any real host
-# the guest would use XSAVE (tests/testhost/README.md).
+# problem") and falls back to FXSAVE (QEMU as the inner VMM shows the same).
+# noxsave starts the guest in that fallback without the WARN; on any real
+# host the guest would use XSAVE (tests/testhost/README.md).
 BASE_CMDLINE="console=ttyS0 panic=-1 quiet softlockup_panic=1 noxsave"
 # Bounds for one inner boot: the guest reaches /init in ~5-15 s in the test
 # host (TCG is noisy, see docs/testhost.md), so 120 s means something is stuck.
