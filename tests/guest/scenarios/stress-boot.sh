@@ -144,7 +144,13 @@ while [ "$i" -lt "$STRESS_BOOTS" ]; do
 		line="@@STRESS $kind $i $res $RC $DT ${cfg##*/stress-} ${kernel##*/} $detail"
 		echo "$line"; echo "$line" >/dev/console
 		if [ "$res" != ok ]; then
-			echo "--- $n: console tail ---"; tr -d '\r' <"$OUT/$n.out" | tail -n 15
+			# From the guest kernel's first fault line (its RIP and
+			# stack are what a soft lockup or panic is about), else the tail.
+			echo "--- $n: console ---"
+			tr -d '\r' <"$OUT/$n.out" | awk '
+				/BUG: |Oops|Kernel panic|watchdog: |rcu: .*stall/ && !s { s = NR }
+				s && NR < s + 60 { print; next } { t[NR % 15] = $0 }
+				END { if (!s) for (i = NR - 14; i <= NR; i++) if (i > 0) print t[i % 15] }'
 			echo "--- $n: stderr ---"; tail -n 5 "$OUT/$n.err"
 			if [ "${STRESS_TRACE:-0}" = 1 ]; then
 				echo "--- $n: kvm trace before the failure ---"
