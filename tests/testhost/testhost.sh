@@ -287,10 +287,11 @@ monitor_lapic() {
 		/^LVTT[ \t]/ { $1 = ""; gsub(/  +/, " "); l = l " LVTT" $0 ";" }
 		/^Timer/ { $1 = ""; l = l $0 ";" }
 		/^(ISR|IRR)/ { l = l " " $0 ";" }
-		/^APR/ { for (i = 1; i < NF; i++) if ($i == "PPR" || $i ~ /PPR$/) l = l " PPR " $(i + 1) ";" }
+		/^APR/ { for (i = 1; i < NF; i++) if ($i == "PPR") l = l " PPR " $(i + 1) ";" }
 		END { if (l != "") print l }' | tr -s ' \t' ' '
 }
-# One line per dump of LABEL: each CPU's RIP (th_locate), CPL, halted or not.
+# One line per dump of LABEL: each CPU's RIP (th_locate), CPL, halted or not,
+# its interrupt flag and STI shadow.
 monitor_summary() {	# LABEL
 	tr -d '\r' <"$monlog" | awk -v want="$1" '
 		/^@@MON / { on = ($2 == want); n = $3; next }
@@ -513,9 +514,8 @@ if [ -n "$rig_fail" ]; then
 fi
 # Without the held VM, every inner VM flips KVM's static keys again
 # (tests/tools/kvm-hold.c): say so when it was asked for and failed.
-if h=$(tr -d '\r' <"$log" | sed -n 's/^@@HOST-FACT kvm_hold=failed/failed/p' | head -n 1) && [ -n "$h" ]; then
-	th_log "$run: warning: kvm-hold $h"
-fi
+h=$(tr -d '\r' <"$log" | sed -n 's/^@@HOST-FACT kvm_hold=\(failed.*\)/\1/p' | head -n 1)
+[ -z "$h" ] || th_log "$run: warning: kvm-hold $h"
 # The probe: a freeze would be located only if the monitor answers.
 if [ -n "${probed:-}" ] && [ -z "$(monitor_summary probe)" ]; then
 	th_log "$run: warning: the QEMU monitor gave no registers (${monlog#"$REPO_ROOT"/}); a freeze would not be located"

@@ -12,14 +12,16 @@
  * off (tests/testhost/README.md). With one VM held, the keys stay enabled
  * and the inner VMs of the scenarios come and go without patching text.
  *
- * Prints "kvm-hold: holding vm (pid N)" once the VM exists; an error is one
- * line on stderr and exit 1.
+ * Once the VM exists it forks: the child holds it until killed, the parent
+ * prints the child's pid and exits 0, so the caller knows the VM is there
+ * when the command returns. An error is one line on stderr and exit 1.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -31,7 +33,8 @@ static int fail(const char *what)
 
 int main(void)
 {
-	int kvm, vm, vcpu;
+	int kvm, vm, vcpu, null;
+	pid_t pid;
 
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
@@ -45,8 +48,24 @@ int main(void)
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
 		return fail("KVM_CREATE_VCPU");
-	printf("kvm-hold: holding vm (pid %d)\n", (int)getpid());
-	fflush(stdout);
+	/* The child inherits the VM's fds; the parent's exit closes only its
+	 * own copies. */
+	pid = fork();
+	if (pid < 0)
+		return fail("fork");
+	if (pid > 0) {
+		printf("%d\n", (int)pid);
+		return 0;
+	}
+	/* Off the caller's stdout and stderr, which a $(...) reads to EOF. */
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
 	for (;;)
 		pause();
 }

@@ -1,12 +1,26 @@
 #!/bin/sh
 # The rig itself: the test host has a real /dev/kvm (kvm_amd on emulated
 # AMD-V) and the VMM binary runs there with its libraries; the CLI contract's
-# non-booting paths: --version, --help (exit 0), unknown option (exit 2).
+# non-booting paths: --version, --help (exit 0), unknown option (exit 2);
+# and the VM host-init holds open (tests/tools/kvm-hold.c): kvm-hold is
+# running with a KVM VM and a vCPU among its open files.
 # host-nodes: 1
 . "$(dirname "$0")/lib.sh"
 
 [ -c /dev/kvm ] || fail "no /dev/kvm in the test host"
 note "ok: /dev/kvm is a character device"
+
+if ! grep -qw th.hold=0 /proc/cmdline; then
+	held=
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = kvm-hold ] || continue
+		fds=$(ls -l "$d/fd" 2>/dev/null)
+		case $fds in *anon_inode:kvm-vm*) ;; *) continue ;; esac
+		case $fds in *anon_inode:kvm-vcpu*) held=${d#/proc/} ;; esac
+	done
+	[ -n "$held" ] || fail "no kvm-hold process holding a VM and a vCPU"
+	note "ok: kvm-hold (pid $held) holds a VM with a vCPU"
+fi
 
 vmm_run version 10 --version
 expect_rc version 0
