@@ -815,10 +815,14 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 	ret = machine_vsock_open(m, cfg);	/* and the host's vhost-vsock */
 	if (ret < 0)
 		goto out_free;
+	/* The setup's steps in the timeline: make bench splits the time to
+	 * the first KVM_RUN by them (tests/bench/setup-cost.sh). */
+	timeline__add(&m->timeline, "planned", NULL, 0);
 	ret = vm__create(&m->vm, cfg, &m->topo);
 	if (ret < 0)
 		goto out_free;
 	m->vm.timeline = &m->timeline;
+	timeline__add(&m->timeline, "vm-created", NULL, 0);
 	ret = serial__init(&m->serial, &m->vm, &m->console, STDIN_FILENO);
 	if (ret < 0)
 		goto out;
@@ -831,15 +835,19 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 	ret = machine_pci(m);
 	if (ret < 0)
 		goto out;
+	timeline__add(&m->timeline, "pci-ready", NULL, 0);
 	ret = machine_vcpus(m);
 	if (ret < 0)
 		goto out;
+	timeline__add(&m->timeline, "vcpus-created", NULL, 0);
 	ret = machine_acpi(m);
 	if (ret < 0)
 		goto out;
+	timeline__add(&m->timeline, "acpi-written", NULL, 0);
 	ret = machine_boot(m);
 	if (ret < 0)
 		goto out;
+	timeline__add(&m->timeline, "kernel-loaded", NULL, 0);
 	ret = serial__start(&m->serial);
 	if (ret < 0)
 		goto out;

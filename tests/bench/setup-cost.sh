@@ -69,6 +69,34 @@ for shape in flat 2-node; do
 		else one $shape qemu "$i"; one $shape mvmm "$i"; fi
 	done
 done
+# Where mvmm's time goes: more runs of it alone with --report-json, whose
+# timeline has a wall-clock stamp per setup step (vmm/machine.c); the shim's
+# total minus the first instruction's stamp is exec, dynamic linking and
+# main() up to the timeline's start. Separate runs: the report mvmm writes
+# at start must not be charged to the timed ones.
+split() {	# SHAPE: one line "SHAPE exec plan vm pci vcpus acpi kernel start" (ms)
+	local extra_m= i
+	[ "$1" = 2-node ] && extra_m=$MVMM_2NODE
+	for i in $(seq 1 "$runs"); do
+		: >"$t/st"; rm -f "$t/r.json"
+		# shellcheck disable=SC2086
+		FIRSTRUN_OUT=$t/st FIRSTRUN_T0=$EPOCHREALTIME LD_PRELOAD=$shim timeout 5 ./mvmm --kernel "$KVMLINUZ" \
+			--set machine.cpus=2 --set machine.memory=512M $extra_m --timeout 1s \
+			--report-json "$t/r.json" >/dev/null 2>&1 || true
+		awk -v total="$(first_run_ms "$t/st")" -v shape="$1" '
+			match($0, /"event": "[a-z-]*", "wall_s": [0-9.]*/) {
+				split(substr($0, RSTART, RLENGTH), f, "\"")
+				w[f[4]] = substr(f[7], 3) * 1000 }
+			END {
+				n = split("vmm-start planned vm-created pci-ready vcpus-created acpi-written kernel-loaded first-instruction", e, " ")
+				for (i = 1; i <= n; i++) if (!(e[i] in w)) exit
+				printf "%s %.2f", shape, total - w["first-instruction"]
+				for (i = 2; i <= n; i++) printf " %.2f", w[e[i]] - w[e[i - 1]]
+				printf "\n" }' "$t/r.json" >>"$t/split"
+	done
+}
+: >"$t/split"
+split flat; split 2-node
 grep -q ' none$' "$t/data" && th_die "setup cost: a VMM never reached KVM_RUN: $(grep ' none$' "$t/data" | head -n 1)"
 awk -v cpu="$cpu" '
 	{ k = $1 " " $2; v[k, ++n[k]] = $3; shapes[$1] = 1 }
@@ -88,3 +116,21 @@ awk -v cpu="$cpu" '
 				s, m, mn[s " mvmm"], q, mn[s " qemu"], m / q
 		}
 	}' "$t/data"
+[ -s "$t/split" ] || th_die "setup cost: mvmm's --report-json timeline had no setup steps"
+awk '{ k = $1; c[k]++; for (i = 2; i <= NF; i++) v[k, i, c[k]] = $i; nf = NF; shapes[k] = 1 }
+	function med(k, i,   j, l, a, x, m) {
+		m = c[k]; for (j = 1; j <= m; j++) a[j] = v[k, i, j]
+		for (j = 1; j <= m; j++) for (l = j + 1; l <= m; l++) if (a[l] < a[j]) { x = a[j]; a[j] = a[l]; a[l] = x }
+		return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+	}
+	END {
+		split("exec+libs config+plan vm+memory devices+pci vcpus acpi kernel+initrd threads", name, " ")
+		printf "  where mvmm'"'"'s time goes (medians of %d more runs with --report-json, ms):\n", c["flat"]
+		split("flat 2-node", order, " ")
+		for (o = 1; o <= 2; o++) {
+			k = order[o]; if (!(k in shapes)) continue
+			printf "    %-7s", k
+			for (i = 2; i <= nf; i++) printf " %s %.1f", name[i - 1], med(k, i)
+			printf "\n"
+		}
+	}' "$t/split"

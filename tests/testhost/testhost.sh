@@ -259,12 +259,14 @@ FAULT_GRACE=${TH_FAULT_GRACE:-25}
 # Everything QEMU answers goes to build/testhost/<run>.monitor.
 mon=$TH_BUILD/$run.mon
 monlog=$TH_BUILD/$run.monitor
+# Each dump starts with a marker QEMU itself prints, in order with its
+# answers ("unknown command: '@@MON-LABEL-N'"): a marker written into the
+# log from here would race the answers still on their way (the third dump
+# of a freeze used to land under the next marker).
 monitor_regs() {	# LABEL COUNT
 	local i
 	for ((i = 1; i <= $2; i++)); do
-		# On a line of its own: the monitor's prompt has no newline.
-		printf '\n@@MON %s %s\n' "$1" "$i" >>"$monlog"
-		printf 'info registers -a\n' >&6
+		printf '@@MON-%s-%s\ninfo registers -a\n' "$1" "$i" >&6
 		[ "$i" -lt "$2" ] && sleep 1
 	done
 	# And each CPU's local APIC, once: a CPU halted with interrupts on
@@ -272,15 +274,32 @@ monitor_regs() {	# LABEL COUNT
 	# masked or not, its mode) and whether an interrupt sat undelivered
 	# in IRR.
 	if [ "$1" = stopped ]; then
-		printf '\n@@MON lapic 1\n' >>"$monlog"
+		printf '@@MON-lapic-1\n' >&6
 		for ((i = 0; i < hcpus; i++)); do printf 'info lapic %d\n' "$i" >&6; done
+		# And the top of each CPU's stack: the return addresses in it
+		# name the callers of a RIP that alone says only "spinning on a
+		# lock" or "in the INT3 handler".
+		for ((i = 0; i < hcpus; i++)); do
+			printf '@@MON-stack-%d\ncpu %d\nx/64gx $sp\n' "$i" "$i" >&6
+		done
 	fi
-	sleep 1
+	# Until QEMU has answered all of it (its answers come in order), at
+	# most 5 s: a monitor that does not answer is itself a finding.
+	mon_n=$((${mon_n:-0} + 1))
+	printf '@@MON-end-%d\n' "$mon_n" >&6
+	for ((i = 0; i < 50; i++)); do
+		grep -aq "^unknown command: '@@MON-end-$mon_n'" "$monlog" && break
+		sleep 0.1
+	done
+}
+# The monitor's log with its markers as "@@MON LABEL N" lines.
+monitor_log() {
+	tr -d '\r' <"$monlog" | sed "s/^unknown command: '@@MON-\([a-z]*\)-\([0-9]*\)'\$/@@MON \1 \2/"
 }
 # One line per CPU from the lapic dump: its timer (LVTT, counts), ISR/IRR
 # and PPR (the priority a pending vector must beat).
 monitor_lapic() {
-	tr -d '\r' <"$monlog" | awk '
+	monitor_log | awk '
 		/^@@MON / { on = ($2 == "lapic"); next }
 		!on { next }
 		/^dumping local APIC state for CPU/ { if (l != "") print l; l = "cpu" $NF ":" }
@@ -290,10 +309,22 @@ monitor_lapic() {
 		/^APR/ { for (i = 1; i < NF; i++) if ($i == "PPR") l = l " PPR " $(i + 1) ";" }
 		END { if (l != "") print l }' | tr -s ' \t' ' '
 }
+# One line per CPU: the words on top of its stack that point into the
+# kernel's text or a module (th_locate), innermost first, at most 16 —
+# a scan, like the kernel's own unreliable backtrace, not an unwind.
+monitor_stack() {
+	monitor_log | awk '
+		/^@@MON / { on = ($2 == "stack"); cpu = $3; next }
+		on && /^[0-9a-f]+: / { for (i = 2; i <= NF; i++) print cpu, substr($i, 3) }' |
+	while read -r cpu w; do
+		case $w in ffffffff*) echo "$cpu $(th_locate "$log" "$w")" ;; esac
+	done | awk '$2 !~ /^f/ && n[$1]++ < 16 { l[$1] = l[$1] " " $2 }
+		END { for (c in l) print "cpu" c ":" l[c] }' | sort
+}
 # One line per dump of LABEL: each CPU's RIP (th_locate), CPL, halted or not,
 # its interrupt flag and STI shadow.
 monitor_summary() {	# LABEL
-	tr -d '\r' <"$monlog" | awk -v want="$1" '
+	monitor_log | awk -v want="$1" '
 		/^@@MON / { on = ($2 == want); n = $3; next }
 		on && /^CPU#/ { cpu = substr($1, 5) }
 		on && /^RIP=/ { cpl = hlt = ii = fl = "?"
@@ -504,6 +535,7 @@ if [ -n "$rig_fail" ]; then
 		[ -n "$(monitor_summary stopped)" ] ||
 			echo "    (the monitor did not answer: QEMU's main loop was stuck too)"
 		monitor_lapic | sed 's/^/    lapic /'
+		monitor_stack | sed 's/^/    stack /'
 	fi
 	# Every scenario without a result failed with the rig.
 	for s in $scenarios; do

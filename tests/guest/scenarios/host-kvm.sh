@@ -3,7 +3,8 @@
 # AMD-V) and the VMM binary runs there with its libraries; the CLI contract's
 # non-booting paths: --version, --help (exit 0), unknown option (exit 2);
 # and the VM host-init holds open (tests/tools/kvm-hold.c): kvm-hold is
-# running with a KVM VM and a vCPU among its open files.
+# running with a KVM VM and a vCPU among its open files; every CPU is online
+# again after host-init's one-CPU window.
 # host-nodes: 1
 . "$(dirname "$0")/lib.sh"
 
@@ -21,6 +22,12 @@ if ! grep -qw th.hold=0 /proc/cmdline; then
 	[ -n "$held" ] || fail "no kvm-hold process holding a VM and a vCPU"
 	note "ok: kvm-hold (pid $held) holds a VM with a vCPU"
 fi
+
+# host-init loads KVM with one CPU online (its text patching cannot freeze
+# TCG then) and brings the others back before any scenario.
+[ "$(cat /sys/devices/system/cpu/online)" = "$(cat /sys/devices/system/cpu/present)" ] ||
+	fail "CPUs online $(cat /sys/devices/system/cpu/online), present $(cat /sys/devices/system/cpu/present)"
+note "ok: every CPU is back online ($(cat /sys/devices/system/cpu/online))"
 
 vmm_run version 10 --version
 expect_rc version 0
