@@ -100,6 +100,32 @@ fi
 # The ten initcalls that take longest under mvmm compared with QEMU:
 # medians of the initcall boots per VMM, difference in ms.
 tr -d '\r' <"$TH_BUILD/bench.detail.log" | grep -a '^@@INITCALLS \|^@@INITCALL ' >"$TH_BUILD/bench.initcalls"
+# The kernel's milestones in the same boots (printk time of the line):
+# medians per VMM, in mvmm's order, and the time from the one before.
+tr -d '\r' <"$TH_BUILD/bench.detail.log" | grep -a '^@@INITCALLS \|^@@PHASE ' >"$TH_BUILD/bench.phases"
+awk '
+/^@@INITCALLS / { split($2, kv, "="); v = kv[2]; b = ++runs[v]; next }
+{ ms = $2; $1 = $2 = ""; sub(/^ +/, ""); t[v, $0, b] = ms; names[$0] = 1 }
+function med(v, c,   i, j, m, k, x, y) {
+	m = 0
+	for (i = 1; i <= runs[v]; i++) if ((v, c, i) in t) x[++m] = t[v, c, i] + 0
+	if (!m) return -1
+	for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (x[j] < x[i]) { y = x[i]; x[i] = x[j]; x[j] = y }
+	return m % 2 ? x[(m + 1) / 2] : (x[m / 2] + x[m / 2 + 1]) / 2
+}
+END {
+	if (!runs["mvmm"] || !runs["qemu"]) exit 0
+	printf "\nthe kernel'"'"'s milestones (printk time, medians of the initcall boots; since the previous one):\n"
+	printf "%-40s %10s %10s %10s %10s\n", "first line of", "mvmm ms", "qemu ms", "mvmm +ms", "qemu +ms"
+	for (c in names) { order[++n] = c; tm[c] = med("mvmm", c) }
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (tm[order[j]] < tm[order[i]]) { x = order[i]; order[i] = order[j]; order[j] = x }
+	pm = pq = 0
+	for (i = 1; i <= n; i++) {
+		c = order[i]; m = med("mvmm", c); q = med("qemu", c)
+		printf "%-40s %10.0f %10.0f %+10.0f %+10.0f\n", c, m, q, m - pm, q - pq
+		pm = m; pq = q
+	}
+}' "$TH_BUILD/bench.phases"
 awk '
 /^@@INITCALLS / { split($2, kv, "="); v = kv[2]; b = ++runs[v]; next }
 # A name may run more than once per boot (module inits): summed per boot.
@@ -141,7 +167,7 @@ END {
 	printf "%-44s %10d %10d %10.2f\n", "config dword via 0xCF8/0xCFC (2 port exits)", med("mvmm", "cfg"), med("qemu", "cfg"), med("mvmm", "cfg") / med("qemu", "cfg")
 	printf "%-44s %10d %10d %10.2f\n", "MMIO read of BAR0 (mock-accel / edu)", med("mvmm", "mmio"), med("qemu", "mmio"), med("mvmm", "mmio") / med("qemu", "mmio")
 }' "$TH_BUILD/bench.exitns"
-echo "raw data: $TH_BUILD/bench.data, $TH_BUILD/bench.exits, $TH_BUILD/bench.initcalls, $TH_BUILD/bench.exitns"
+echo "raw data: $TH_BUILD/bench.data, $TH_BUILD/bench.exits, $TH_BUILD/bench.initcalls, $TH_BUILD/bench.phases, $TH_BUILD/bench.exitns"
 # Setup cost needs no guest to boot: on this machine's own /dev/kvm.
 tests/bench/setup-cost.sh 2>/dev/null
 
