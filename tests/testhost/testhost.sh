@@ -397,7 +397,15 @@ qemu_args() {
 # kvm_amd.vgif=0: with TCG's emulated virtual GIF the test host kernel
 # crashed within a few inner boots. kvm_amd.nested=0: the inner guest needs
 # no SVM of its own, and nested SVM is what vGIF exists for.
-cmdline="console=ttyS0 panic=-1 quiet"
+# tsc=reliable: TCG's TSC is the machine's own (constant, synchronized), but
+# the emulated CPU is an AMD without invariant TSC, so with more than one CPU
+# the kernel's heuristic marks it unsynchronized and runs on hpet. KVM then
+# treats the TSC as unstable: no master clock, no PVCLOCK_TSC_STABLE_BIT for
+# the inner guests, and every KVM_RUN re-offsets the inner TSC to where it
+# stopped. The inner guest's clocksource watchdog then saw its TSC and
+# kvm-clock drift apart ("Marking clocksource 'tsc' as unstable", a CI
+# failure, mvmm and QEMU alike) and its tracing clock went "global".
+cmdline="console=ttyS0 panic=-1 quiet tsc=reliable"
 for p in $kvm_amd; do cmdline="$cmdline kvm_amd.$p"; done
 cmdline="$cmdline th.timeout=$per_timeout th.vmm=$vmm${host_append:+ $host_append}"
 [ -n "$scenarios" ] && cmdline="$cmdline th.scenarios=${scenarios// /,}"

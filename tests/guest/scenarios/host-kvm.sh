@@ -4,7 +4,7 @@
 # non-booting paths: --version, --help (exit 0), unknown option (exit 2);
 # and the VM host-init holds open (tests/tools/kvm-hold.c): kvm-hold is
 # running with a KVM VM and a vCPU among its open files; every CPU is online
-# again after host-init's one-CPU window.
+# again after host-init's one-CPU window; the test host's clocksource is tsc.
 # host-nodes: 1
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +28,13 @@ fi
 [ "$(cat /sys/devices/system/cpu/online)" = "$(cat /sys/devices/system/cpu/present)" ] ||
 	fail "CPUs online $(cat /sys/devices/system/cpu/online), present $(cat /sys/devices/system/cpu/present)"
 note "ok: every CPU is back online ($(cat /sys/devices/system/cpu/online))"
+
+# testhost.sh boots the test host with tsc=reliable, so its KVM keeps a
+# master clock and the inner guests' kvm-clock is stable; on hpet their
+# clocksource watchdog fails them now and then.
+cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
+[ "$cs" = tsc ] || fail "the test host's clocksource is $cs, not tsc"
+note "ok: the test host runs on the tsc clocksource"
 
 vmm_run version 10 --version
 expect_rc version 0
