@@ -406,6 +406,14 @@ qemu_args() {
 # kvm-clock drift apart ("Marking clocksource 'tsc' as unstable", a CI
 # failure, mvmm and QEMU alike) and its tracing clock went "global".
 cmdline="console=ttyS0 panic=-1 quiet tsc=reliable"
+# maxcpus=1: the kernel's boot patches its text for about fifteen static
+# keys after SMP bring-up (DO_ONCE, the timer-migration keys, crypto and
+# netfilter initcalls), and a 3-CPU test host froze on one in a CI run
+# (every CPU at the timer-migration branch in __hrtimer_start_range_ns or in
+# the INT3 handler, interrupts off), as on KVM's keys before host-init's
+# one-CPU window. Booted on one CPU, host-init brings the others online
+# after its window (th.solo=0: every CPU from boot, for comparison).
+case " $host_append " in *" th.solo=0 "*) ;; *) cmdline="$cmdline maxcpus=1" ;; esac
 for p in $kvm_amd; do cmdline="$cmdline kvm_amd.$p"; done
 cmdline="$cmdline th.timeout=$per_timeout th.vmm=$vmm${host_append:+ $host_append}"
 [ -n "$scenarios" ] && cmdline="$cmdline th.scenarios=${scenarios// /,}"

@@ -4,7 +4,8 @@
 # non-booting paths: --version, --help (exit 0), unknown option (exit 2);
 # and the VM host-init holds open (tests/tools/kvm-hold.c): kvm-hold is
 # running with a KVM VM and a vCPU among its open files; every CPU is online
-# again after host-init's one-CPU window; the test host's clocksource is tsc.
+# again after host-init's one-CPU window (it booted on one, maxcpus=1); the
+# test host's clocksource is tsc.
 # host-nodes: 1
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +29,8 @@ fi
 [ "$(cat /sys/devices/system/cpu/online)" = "$(cat /sys/devices/system/cpu/present)" ] ||
 	fail "CPUs online $(cat /sys/devices/system/cpu/online), present $(cat /sys/devices/system/cpu/present)"
 note "ok: every CPU is back online ($(cat /sys/devices/system/cpu/online))"
+grep -qw th.solo=0 /proc/cmdline || grep -qw maxcpus=1 /proc/cmdline ||
+	fail "the test host did not boot on one CPU (no maxcpus=1): $(cat /proc/cmdline)"
 
 # testhost.sh boots the test host with tsc=reliable, so its KVM keeps a
 # master clock and the inner guests' kvm-clock is stable; on hpet their
