@@ -835,6 +835,9 @@ int machine__run(const struct vm_config *cfg, const struct machine_opts *o)
 	ret = machine_pci(m);
 	if (ret < 0)
 		goto out;
+	ret = vm__commit_ioeventfds(&m->vm);
+	if (ret < 0)
+		goto out;
 	timeline__add(&m->timeline, "pci-ready", NULL, 0);
 	ret = machine_vcpus(m);
 	if (ret < 0)

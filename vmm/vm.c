@@ -200,6 +200,7 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, const struct topology
 	vm->cfg = cfg;
 	vm->topology = topo;
 	vm->kvm_fd = vm->vm_fd = -1;
+	vm->ioev_defer = true;
 	vm->nr_vcpus = topo->nr_vcpus;
 	vm->topo = topo->cpu;
 	vm->main_thread = pthread_self();
@@ -255,6 +256,12 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, const struct topology
 	ret = vm_ioctl(vm, KVM_SET_TSS_ADDR, LAYOUT_KVM_TSS, "KVM_SET_TSS_ADDR");
 	if (ret < 0)
 		goto err;
+	/* RAM's slots before the irqchip: the first slot installed after
+	 * KVM_CREATE_IRQCHIP waited 5-11 ms for KVM's SRCU grace period,
+	 * one installed before it 0.3 ms (docs/architecture.md). */
+	ret = vm_map_ram(vm);
+	if (ret < 0)
+		goto err;
 	ret = vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP");
 	if (ret < 0)
 		goto err;
@@ -268,9 +275,6 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, const struct topology
 		pr_err("KVM_SET_GSI_ROUTING: %s", strerror(-ret));
 		goto err;
 	}
-	ret = vm_map_ram(vm);
-	if (ret < 0)
-		goto err;
 	return 0;
 err:
 	vm__destroy(vm);
@@ -416,13 +420,50 @@ void vm__unmap_mem(struct vm *vm, int slot)
 	pthread_mutex_unlock(&vm->slot_lock);
 }
 
-int vm__ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, bool assign)
+static int vm_kvm_ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, bool assign)
 {
 	struct kvm_ioeventfd e = {
 		.addr = gpa, .len = len, .fd = fd, .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
 	};
 
 	return ioctl(vm->vm_fd, KVM_IOEVENTFD, &e) < 0 ? -errno : 0;
+}
+
+int vm__ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, bool assign)
+{
+	unsigned i;
+
+	if (vm->ioev_defer && assign && vm->nr_ioev < VM_SETUP_IOEVENTFDS) {
+		vm->ioev[vm->nr_ioev++] = (struct vm_ioeventfd){ .gpa = gpa, .len = len, .fd = fd };
+		return 0;
+	}
+	for (i = 0; vm->ioev_defer && !assign && i < vm->nr_ioev; i++) {
+		const struct vm_ioeventfd *q = &vm->ioev[i];
+
+		if (q->gpa == gpa && q->len == len && q->fd == fd) {
+			vm->ioev[i] = vm->ioev[--vm->nr_ioev];
+			return 0;
+		}
+	}
+	return vm_kvm_ioeventfd(vm, gpa, len, fd, assign);
+}
+
+int vm__commit_ioeventfds(struct vm *vm)
+{
+	unsigned i;
+	int ret;
+
+	vm->ioev_defer = false;
+	for (i = 0; i < vm->nr_ioev; i++) {
+		ret = vm_kvm_ioeventfd(vm, vm->ioev[i].gpa, vm->ioev[i].len, vm->ioev[i].fd, true);
+		if (ret < 0) {
+			pr_err("KVM_IOEVENTFD at %#llx: %s", (unsigned long long)vm->ioev[i].gpa,
+			       strerror(-ret));
+			return ret;
+		}
+	}
+	vm->nr_ioev = 0;
+	return 0;
 }
 
 int vm__irq_line(struct vm *vm, uint32_t gsi, int level)

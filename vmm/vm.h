@@ -44,6 +44,16 @@ enum vm_exit {
 #define VM_DEV_SLOT_FIRST	GMEM_MAX_REGIONS
 #define VM_DEV_SLOTS		512
 
+/* ioeventfds registered during setup wait here for vm__commit_ioeventfds
+ * (more than this many go to KVM at once). */
+#define VM_SETUP_IOEVENTFDS	64
+
+struct vm_ioeventfd {
+	uint64_t gpa;
+	uint32_t len;
+	int fd;
+};
+
 /* Signals: vCPU kick (interrupts KVM_RUN) and "a stop was requested". */
 #define SIG_VCPU_KICK	(SIGRTMIN + 0)
 #define SIG_VM_STOP	(SIGRTMIN + 1)
@@ -61,6 +71,9 @@ struct vm {
 	struct irq irq;			/* GSI routes, irqfd, MSI injection */
 	pthread_mutex_t slot_lock;	/* dev_slots */
 	uint64_t dev_slots[VM_DEV_SLOTS / 64];	/* device memory slots in use */
+	bool ioev_defer;		/* setup: vm__ioeventfd queues */
+	unsigned nr_ioev;
+	struct vm_ioeventfd ioev[VM_SETUP_IOEVENTFDS];
 	struct cpu_topo topo;
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
@@ -108,8 +121,14 @@ void vm__pause_point(struct vm *vm);
 int vm__map_mem(struct vm *vm, uint64_t gpa, uint64_t size, void *hva);
 void vm__unmap_mem(struct vm *vm, int slot);
 /* (Un)register eventfd @fd for guest MMIO writes of @len bytes at @gpa
- * (KVM_IOEVENTFD, no datamatch). */
+ * (KVM_IOEVENTFD, no datamatch). From vm__create to vm__commit_ioeventfds
+ * (the setup, no vCPU runs) registrations are queued: a memory slot
+ * installed just after an io-bus change waited 4-8 ms for KVM's SRCU grace
+ * period, so the setup's device slots go in first. */
 int vm__ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, bool assign);
+/* Hand the queued ioeventfds to KVM; later ones go straight in. 0 or
+ * -errno (the error names the address). */
+int vm__commit_ioeventfds(struct vm *vm);
 
 /* Drive an interrupt line of the in-kernel PIC/IOAPIC. */
 int vm__irq_line(struct vm *vm, uint32_t gsi, int level);
