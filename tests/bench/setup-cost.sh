@@ -10,7 +10,8 @@
 # QEMU's pxb-pcie + root port + edu). Not strace: it stops the process at
 # every traced ioctl, which charges a VMM for how many it makes (mvmm's
 # device memslots, say) rather than for what they cost. Skipped without
-# /dev/kvm.
+# /dev/kvm. Last, one memory slot's cost before and after an irqchip
+# (build/tools/kvm-slot-wait).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/testhost/lib.sh
@@ -134,3 +135,8 @@ awk '{ k = $1; c[k]++; for (i = 2; i <= NF; i++) v[k, i, c[k]] = $i; nf = NF; sh
 			printf "\n"
 		}
 	}' "$t/split"
+# Why mvmm installs RAM's slots before its irqchip and queues the setup's
+# ioeventfds (vmm/vm.h): one slot's ioctl, alone and right after an irqchip.
+w=build/tools/kvm-slot-wait
+[ -x "$w" ] || th_die "setup cost: $w missing (make bench builds it)"
+"$w" "$runs" | awk '{ printf "  one KVM_SET_USER_MEMORY_REGION (64M) in a fresh VM: %.2f ms median (%.2f min); right after KVM_CREATE_IRQCHIP: %.2f ms (%.2f min)\n", $2, $3, $5, $6 }'
