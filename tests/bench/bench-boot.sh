@@ -78,7 +78,7 @@ initcalls() {	# VMM ROUND
 	qemu) timeout 120 qemu-system-x86_64 -machine q35,accel=kvm -cpu host -smp $CPUS -m $MEM \
 		-nodefaults -nographic -serial stdio -no-reboot \
 		-kernel "$VMLINUZ" -initrd "$INITRD" -append "$_app" 2>/dev/null </dev/null ;;
-	esac | tr -d '\r' | grep '^@@INITCALL \|^@@PHASE ' >"$OUT/initcalls.$1.$2"
+	esac | tr -d '\r' | grep '^@@INITCALL \|^@@PHASE \|^@@GAP ' >"$OUT/initcalls.$1.$2"
 	grep -q '^@@INITCALL ' "$OUT/initcalls.$1.$2" || fail "$1 initcall boot $2: no @@INITCALL lines"
 	grep -q '^@@PHASE .* Freeing unused kernel image' "$OUT/initcalls.$1.$2" ||
 		fail "$1 initcall boot $2: no @@PHASE line for the end of the kernel's boot"

@@ -126,6 +126,14 @@ END {
 		pm = m; pq = q
 	}
 }' "$TH_BUILD/bench.phases"
+# The longest silence in each initcall boot's log before /init, and the lines
+# around it: a stall the milestones only bracket, named.
+tr -d '\r' <"$TH_BUILD/bench.detail.log" | grep -a '^@@INITCALLS \|^@@GAP ' >"$TH_BUILD/bench.gaps"
+awk '
+/^@@INITCALLS / { v = $2; r = $3; sub(/^vmm=/, "", v); sub(/^round=/, "", r); first = 1; next }
+first { if (!hdr++) printf "\nthe longest silence in the kernel'"'"'s log before /init, per initcall boot:\n"
+	ms = $2; $1 = $2 = ""; sub(/^ +/, ""); printf "  %-5s boot %s: %7.0f ms, %s\n", v, r, ms, $0; first = 0 }
+' "$TH_BUILD/bench.gaps"
 awk '
 /^@@INITCALLS / { split($2, kv, "="); v = kv[2]; b = ++runs[v]; next }
 # A name may run more than once per boot (module inits): summed per boot.
