@@ -355,6 +355,11 @@ int vcpu__start(struct vcpu *v)
 	char name[16];
 	int ret;
 
+	/* Queued ioeventfds are not in KVM yet: the guest would miss them. */
+	if (v->vm->ioev_defer) {
+		pr_err("vcpu%u: started before the setup's ioeventfds were committed", v->index);
+		return -EBUSY;
+	}
 	/* Created on its host CPUs: no guest instruction runs elsewhere. */
 	ret = -pthread_attr_init(&attr);
 	if (ret < 0)

@@ -257,8 +257,8 @@ int vm__create(struct vm *vm, const struct vm_config *cfg, const struct topology
 	if (ret < 0)
 		goto err;
 	/* RAM's slots before the irqchip: the first slot installed after
-	 * KVM_CREATE_IRQCHIP waited 5-11 ms for KVM's SRCU grace period,
-	 * one installed before it 0.3 ms (docs/architecture.md). */
+	 * KVM_CREATE_IRQCHIP waited 4-11 ms for KVM's grace period, one
+	 * installed before it 0.3 ms (docs/architecture.md). */
 	ret = vm_map_ram(vm);
 	if (ret < 0)
 		goto err;
@@ -420,6 +420,8 @@ void vm__unmap_mem(struct vm *vm, int slot)
 	pthread_mutex_unlock(&vm->slot_lock);
 }
 
+_Static_assert(sizeof(struct vm_ioeventfd) == 16, "vm__ioeventfd compares entries with memcmp");
+
 static int vm_kvm_ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, bool assign)
 {
 	struct kvm_ioeventfd e = {
@@ -431,20 +433,21 @@ static int vm_kvm_ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, b
 
 int vm__ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, bool assign)
 {
+	const struct vm_ioeventfd e = { .gpa = gpa, .len = len, .fd = fd };
 	unsigned i;
 
-	if (vm->ioev_defer && assign && vm->nr_ioev < VM_SETUP_IOEVENTFDS) {
-		vm->ioev[vm->nr_ioev++] = (struct vm_ioeventfd){ .gpa = gpa, .len = len, .fd = fd };
+	if (!vm->ioev_defer)
+		return vm_kvm_ioeventfd(vm, gpa, len, fd, assign);
+	if (assign && vm->nr_ioev < VM_SETUP_IOEVENTFDS) {
+		vm->ioev[vm->nr_ioev++] = e;
 		return 0;
 	}
-	for (i = 0; vm->ioev_defer && !assign && i < vm->nr_ioev; i++) {
-		const struct vm_ioeventfd *q = &vm->ioev[i];
-
-		if (q->gpa == gpa && q->len == len && q->fd == fd) {
+	/* A deassign cancels a queued one; anything else is KVM's. */
+	for (i = 0; !assign && i < vm->nr_ioev; i++)
+		if (!memcmp(&vm->ioev[i], &e, sizeof(e))) {
 			vm->ioev[i] = vm->ioev[--vm->nr_ioev];
 			return 0;
 		}
-	}
 	return vm_kvm_ioeventfd(vm, gpa, len, fd, assign);
 }
 

@@ -48,7 +48,7 @@ enum vm_exit {
  * (more than this many go to KVM at once). */
 #define VM_SETUP_IOEVENTFDS	64
 
-struct vm_ioeventfd {
+struct vm_ioeventfd {		/* compared with memcmp: no padding */
 	uint64_t gpa;
 	uint32_t len;
 	int fd;
@@ -123,8 +123,9 @@ void vm__unmap_mem(struct vm *vm, int slot);
 /* (Un)register eventfd @fd for guest MMIO writes of @len bytes at @gpa
  * (KVM_IOEVENTFD, no datamatch). From vm__create to vm__commit_ioeventfds
  * (the setup, no vCPU runs) registrations are queued: a memory slot
- * installed just after an io-bus change waited 4-8 ms for KVM's SRCU grace
- * period, so the setup's device slots go in first. */
+ * installed just after an io-bus change waited 4-11 ms for KVM's grace
+ * period, so the setup's device slots go in first. vCPUs do not start
+ * while registrations are queued (vcpu__start). */
 int vm__ioeventfd(struct vm *vm, uint64_t gpa, uint32_t len, int fd, bool assign);
 /* Hand the queued ioeventfds to KVM; later ones go straight in. 0 or
  * -errno (the error names the address). */

@@ -32,7 +32,7 @@ static double one(int kvm, int irqchip_first, void *mem)
 	struct kvm_userspace_memory_region r = {
 		.slot = 0, .memory_size = SLOT_SIZE, .userspace_addr = (unsigned long)mem,
 	};
-	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	int vm = ioctl(kvm, KVM_CREATE_VM, 0), e;
 	double t = -1, a;
 
 	if (vm < 0)
@@ -46,7 +46,9 @@ static double one(int kvm, int irqchip_first, void *mem)
 	if (!irqchip_first && ioctl(vm, KVM_CREATE_IRQCHIP, 0) < 0)
 		t = -1;
 out:
+	e = errno;	/* the caller reports the failed ioctl's */
 	close(vm);
+	errno = e;
 	return t;
 }
 

@@ -1,6 +1,7 @@
 /* The setup's ioeventfd queue (vm__ioeventfd / vm__commit_ioeventfds):
  * queued while deferring, cancelled by a deassign, handed to KVM at commit,
- * straight to KVM afterwards and when the queue is full. vm_fd -1 makes
+ * straight to KVM afterwards and when the queue is full; no vCPU starts
+ * while any is queued. vm_fd -1 makes
  * every real KVM_IOEVENTFD fail with EBADF, which tells the paths apart; a
  * real VM (when /dev/kvm works) shows that the commit registered them. */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 #include <linux/kvm.h>
 
+#include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
 static void deferring(struct vm *vm, int vm_fd)
@@ -72,6 +74,17 @@ static void test_full_queue_goes_to_kvm(void **state)
 	assert_int_equal(vm.nr_ioev, VM_SETUP_IOEVENTFDS);
 }
 
+static void test_no_vcpu_before_commit(void **state)
+{
+	struct vm vm;
+	struct vcpu v = { .vm = &vm, .index = 0 };
+
+	(void)state;
+	deferring(&vm, -1);
+	assert_int_equal(vcpu__start(&v), -EBUSY);
+	assert_false(v.started);
+}
+
 static void test_commit_registers_with_kvm(void **state)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm_fd, efd;
@@ -105,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_queued_until_commit),
 		cmocka_unit_test(test_deassign_cancels),
 		cmocka_unit_test(test_full_queue_goes_to_kvm),
+		cmocka_unit_test(test_no_vcpu_before_commit),
 		cmocka_unit_test(test_commit_registers_with_kvm),
 	};
 
